@@ -1,0 +1,126 @@
+"""Terminal lines to core commands: shell-style words, ``--option value`` pairs."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from core import messages
+from core.commands import (
+    Cancel,
+    Command,
+    Help,
+    ImageUpload,
+    Imagine,
+    ListTemplates,
+    ShowCredits,
+)
+from core.errors import BadInput
+
+#: Files are read up to one byte past the largest upload, so the decoder can refuse them.
+MAX_FILE_BYTES = 20 * 1024 * 1024 + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A parsed line: the command name, its ``--options`` and its other words."""
+
+    name: str
+    options: dict[str, str]
+    rest: list[str]
+
+    def integer(self, option: str, default: int) -> int:
+        value = self.options.get(option)
+        if value is None:
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise BadInput(
+                messages.BAD_OPTIONS.format(detail=f"--{option} takes a whole number")
+            ) from None
+
+
+Builder = Callable[[Words], Awaitable[Command]]
+
+
+def split(line: str, allowed: dict[str, frozenset[str]]) -> Words:
+    try:
+        tokens = shlex.split(line)
+    except ValueError as error:
+        raise BadInput(messages.BAD_OPTIONS.format(detail=str(error).lower())) from None
+    name, *args = tokens
+    name = name.lower()
+    if name not in allowed:
+        raise BadInput(messages.UNKNOWN_COMMAND.format(command=name))
+    options: dict[str, str] = {}
+    rest: list[str] = []
+    iterator = iter(args)
+    for token in iterator:
+        if not token.startswith("--") or len(token) == 2:
+            rest.append(token)
+            continue
+        key, sep, value = token[2:].partition("=")
+        if key not in allowed[name]:
+            raise BadInput(messages.BAD_OPTIONS.format(detail=f"{name} has no option --{key}"))
+        if not sep:
+            value = next(iterator, "")
+            if not value:
+                raise BadInput(messages.BAD_OPTIONS.format(detail=f"--{key} needs a value"))
+        options[key] = value
+    return Words(name, options, rest)
+
+
+async def read_upload(path: str) -> ImageUpload:
+    def read() -> bytes:
+        with Path(path).expanduser().open("rb") as handle:
+            return handle.read(MAX_FILE_BYTES)
+
+    try:
+        data = await asyncio.to_thread(read)
+    except OSError:
+        raise BadInput(messages.FILE_NOT_READABLE.format(path=path)) from None
+    return ImageUpload(data=data, filename=Path(path).name)
+
+
+async def _imagine(words: Words) -> Command:
+    image_path = words.options.get("image")
+    return Imagine(
+        prompt=" ".join(words.rest),
+        image=await read_upload(image_path) if image_path else None,
+        url=words.options.get("url"),
+        template=words.options.get("template"),
+        format=words.options.get("format"),
+        n=words.integer("n", 1),
+    )
+
+
+async def _cancel(words: Words) -> Command:
+    if len(words.rest) != 1:
+        raise BadInput(messages.BAD_OPTIONS.format(detail="/cancel takes one job ID"))
+    return Cancel(job_id=words.rest[0])
+
+
+async def _constant(command: Command) -> Command:
+    return command
+
+
+COMMANDS: dict[str, tuple[frozenset[str], Builder]] = {
+    "/imagine": (frozenset({"image", "url", "template", "format", "n"}), _imagine),
+    "/cancel": (frozenset(), _cancel),
+    "/templates": (frozenset(), lambda _: _constant(ListTemplates())),
+    "/credits": (frozenset(), lambda _: _constant(ShowCredits())),
+    "/help": (frozenset(), lambda _: _constant(Help())),
+}
+
+
+async def translate(line: str) -> Command:
+    """The command a terminal line asks for; raises ``BadInput`` with one sentence."""
+    line = line.strip()
+    if not line.startswith("/"):
+        raise BadInput(messages.NOT_A_COMMAND)
+    words = split(line, {name: options for name, (options, _) in COMMANDS.items()})
+    return await COMMANDS[words.name][1](words)

@@ -1,0 +1,5 @@
+"""``python -m bot`` is ``aioe``."""
+
+from bot.cli import main
+
+main()

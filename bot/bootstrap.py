@@ -1,0 +1,172 @@
+"""The composition root: builds every part from settings, and nothing else does."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from adapters.blobs.local import LocalBlobStore
+from adapters.imaging.decode import PillowDecoder
+from adapters.security.signer import HmacSigner
+from adapters.sql.engine import create_engine, migrate_async
+from adapters.sql.uow import SqlUnitOfWorkFactory
+from bot.settings import CONFIG_DIR, Settings
+from core.app import Bot
+from core.credits import Credits
+from core.generation import IMAGINE, Generation, GenerationConfig
+from core.ids import new_id
+from core.jobs import RetryPolicy, Worker
+from core.links import Links
+from core.model import ReplyAddress
+from core.ports import BlobStore, Delivery, ImageProvider
+from core.replies import Reply
+from core.templates import Catalog, load_catalog
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Deliveries:
+    """Routes each reply to the ``Delivery`` of the platform its address names."""
+
+    def __init__(self) -> None:
+        self._by_platform: dict[str, Delivery] = {}
+
+    def register(self, platform: str, delivery: Delivery) -> None:
+        self._by_platform[platform] = delivery
+
+    async def __call__(self, address: ReplyAddress, reply: Reply) -> None:
+        delivery = self._by_platform.get(address.platform)
+        if delivery is None:
+            log.warning(
+                "no delivery for platform %s in this process; reply dropped", address.platform
+            )
+            return
+        await delivery.deliver(address, reply)
+
+
+@dataclass
+class App:
+    """Everything a process needs, built once."""
+
+    settings: Settings
+    engine: Any
+    uow_factory: SqlUnitOfWorkFactory
+    blobs: BlobStore
+    links: Links
+    catalog: Catalog
+    credits: Credits
+    generation: Generation
+    bot: Bot
+    deliveries: Deliveries = field(default_factory=Deliveries)
+    workers: list[Worker] = field(default_factory=list)
+
+    def worker(self, name: str | None = None) -> Worker:
+        """A new worker sharing this process's parts (wake it by setting ``worker.wake``)."""
+        worker = Worker(
+            name=name or f"{socket.gethostname()}:{os.getpid()}:{new_id('w', 4)}",
+            uow_factory=self.uow_factory,
+            handlers={IMAGINE: self.generation},
+            credits=self.credits,
+            blobs=self.blobs,
+            deliver=self.deliveries,
+            clock=utcnow,
+            lease_seconds=self.settings.job_lease_seconds,
+            retry=RetryPolicy(base_seconds=self.settings.job_retry_base_seconds),
+        )
+        self.workers.append(worker)
+        return worker
+
+
+def build_provider(settings: Settings) -> ImageProvider:
+    if settings.provider == "openai":
+        from adapters.imaging.openai_provider import build_openai_provider
+
+        return build_openai_provider(settings)
+    from adapters.imaging.studio import StudioProvider
+
+    return StudioProvider(cost=settings.studio_cost)
+
+
+def build_blobs(settings: Settings) -> BlobStore:
+    if settings.blob_url and not settings.blob_url.startswith("file://"):
+        raise SystemExit(
+            f"AIOE_BLOB_URL={settings.blob_url} is not supported by this version; "
+            "use a file:// URL or leave it unset for local files."
+        )
+    return LocalBlobStore(settings.blob_root)
+
+
+@asynccontextmanager
+async def bootstrap(
+    settings: Settings | None = None,
+    *,
+    migrate: bool | None = None,
+    provider: ImageProvider | None = None,
+) -> AsyncIterator[App]:
+    """Build the app; SQLite databases are migrated on start (PostgreSQL by ``aioe migrate``)."""
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.resolved_database_url
+    engine = create_engine(url)
+    try:
+        if migrate if migrate is not None else url.startswith("sqlite"):
+            await migrate_async(engine)
+        uow_factory = SqlUnitOfWorkFactory(engine)
+        blobs = build_blobs(settings)
+        links = Links(
+            HmacSigner(settings.resolved_secret_key()),
+            settings.public_url,
+            utcnow,
+            image_ttl=timedelta(days=settings.link_ttl_days),
+        )
+        catalog = load_catalog(CONFIG_DIR / "templates.toml")
+        credits = Credits(utcnow, settings.free_credits)
+        generation = Generation(
+            uow_factory=uow_factory,
+            credits=credits,
+            blobs=blobs,
+            decoder=PillowDecoder(),
+            provider=provider or build_provider(settings),
+            catalog=catalog,
+            links=links,
+            clock=utcnow,
+            config=GenerationConfig(max_attempts=settings.job_max_attempts),
+        )
+        workers: list[Worker] = []
+
+        def wake_workers() -> None:
+            for worker in workers:
+                worker.wake.set()
+
+        bot = Bot(
+            uow_factory=uow_factory,
+            credits=credits,
+            generation=generation,
+            catalog=catalog,
+            clock=utcnow,
+            wake_workers=wake_workers,
+        )
+        yield App(
+            settings=settings,
+            engine=engine,
+            uow_factory=uow_factory,
+            blobs=blobs,
+            links=links,
+            catalog=catalog,
+            credits=credits,
+            generation=generation,
+            bot=bot,
+            workers=workers,
+        )
+    finally:
+        await engine.dispose()

@@ -1,0 +1,221 @@
+"""The ``aioe`` command line; heavy libraries are imported only by the commands that use them."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
+
+import typer
+
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from typing import Any
+
+    from bot.bootstrap import App
+    from bot.settings import Settings
+
+app = typer.Typer(
+    name="aioe",
+    help="AIOE: marketing images from product photos, pages and prompts.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+credits_app = typer.Typer(
+    help="Operator credit tools.", add_completion=False, rich_markup_mode=None
+)
+app.add_typer(credits_app, name="credits")
+
+
+def _settings() -> Settings:
+    from bot.logs import configure_logging
+    from bot.settings import Settings
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return settings
+
+
+def _listen_address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:
+    parts = urlsplit(settings.public_url)
+    return host or parts.hostname or "127.0.0.1", port or parts.port or 8080
+
+
+@app.command()
+def run() -> None:
+    """Everything configured, in one process: web server, worker and the terminal chat."""
+    settings = _settings()
+    host, port = _listen_address(settings, None, None)
+    _run(_run_all(settings, host, port))
+
+
+async def _run_all(settings: Settings, host: str, port: int) -> None:
+    from bot.bootstrap import bootstrap
+    from bot.web import start_web
+
+    async with bootstrap(settings) as built:
+        runner = await start_web(built, host, port)
+        try:
+            sys.stdout.write(
+                f"AIOE is ready. Links are served at {settings.public_url}\n"
+                "Type /help for the commands, Ctrl-D to leave.\n"
+            )
+            await _chat(built, "you", json_mode=False)
+        finally:
+            await runner.cleanup()
+
+
+async def _chat(built: App, user: str, *, json_mode: bool) -> None:
+    import asyncio
+
+    from adapters.console.chat import ConsoleChat, piped_lines, typed_lines
+
+    chat = ConsoleChat(built.bot, built.uow_factory, user=user, json_mode=json_mode)
+    built.deliveries.register("console", chat)
+    worker = built.worker()
+    worker.on_finished(chat.job_finished)
+    task = asyncio.create_task(worker.run_forever())
+    try:
+        interactive = sys.stdin.isatty() and not json_mode
+        await chat.run(typed_lines() if interactive else piped_lines(sys.stdin))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+@app.command()
+def chat(
+    user: Annotated[str, typer.Option(help="Who you are in the chat.")] = "you",
+    json: Annotated[bool, typer.Option("--json", help="One JSON object per reply.")] = False,
+) -> None:
+    """The terminal chat with an in-process worker (reads a pipe line by line)."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.bootstrap import bootstrap
+
+        async with bootstrap(settings) as built:
+            await _chat(built, user, json_mode=json)
+
+    _run(main())
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+) -> None:
+    """The HTTP server only (links, health, metrics)."""
+    settings = _settings()
+    host, port = _listen_address(settings, host, port)
+
+    async def main() -> None:
+        import asyncio
+
+        from bot.bootstrap import bootstrap
+        from bot.web import start_web
+
+        async with bootstrap(settings) as built:
+            runner = await start_web(built, host, port)
+            sys.stdout.write(f"serving on http://{host}:{port}\n")
+            sys.stdout.flush()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await runner.cleanup()
+
+    _until_interrupted(main())
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="Jobs run at once.")] = 1,
+) -> None:
+    """A job worker only; run any number of them against one database."""
+    settings = _settings()
+
+    async def main() -> None:
+        import asyncio
+
+        from bot.bootstrap import bootstrap
+
+        async with bootstrap(settings) as built:
+            workers = [built.worker() for _ in range(concurrency)]
+            await asyncio.gather(*(w.run_forever() for w in workers))
+
+    _until_interrupted(main())
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations."""
+    settings = _settings()
+    from adapters.sql.engine import migrate as apply
+
+    apply(settings.resolved_database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def templates() -> None:
+    """List templates and formats."""
+    from bot.settings import CONFIG_DIR
+    from core.templates import load_catalog
+
+    catalog = load_catalog(CONFIG_DIR / "templates.toml")
+    for t in catalog.templates.values():
+        typer.echo(f"{t.name:<16} {t.default_format:<11} {t.description}")
+    typer.echo("")
+    for f in catalog.formats.values():
+        typer.echo(f"{f.name:<11} {f.width}×{f.height}  {f.description}")
+
+
+@credits_app.command("grant")
+def credits_grant(
+    user: Annotated[str, typer.Argument(help="platform:tenant:user_id or an account id.")],
+    amount: Annotated[int, typer.Argument(help="Credits to add (negative to take away).")],
+    reason: Annotated[str, typer.Option(help="Why, for the ledger.")] = "operator grant",
+) -> None:
+    """Add (or remove) credits."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.operator import grant
+
+        await grant(settings, user, amount, reason)
+
+    _run(main())
+
+
+@credits_app.command("show")
+def credits_show(
+    user: Annotated[str, typer.Argument(help="platform:tenant:user_id or an account id.")],
+) -> None:
+    """Balance and the last movements."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.operator import show
+
+        await show(settings, user)
+
+    _run(main())
+
+
+def _run(coroutine: Coroutine[Any, Any, None]) -> None:
+    import asyncio
+
+    asyncio.run(coroutine)
+
+
+def _until_interrupted(coroutine: Coroutine[Any, Any, None]) -> None:
+    import contextlib
+
+    with contextlib.suppress(KeyboardInterrupt):
+        _run(coroutine)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,94 @@
+"""Settings from the environment, ``.env`` and ``config/default.toml``, in that order."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_DIR = Path(os.environ.get("AIOE_CONFIG_DIR", Path(__file__).resolve().parents[1] / "config"))
+
+
+def _vendor(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Everything is optional: the defaults give the embedded, offline setup."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AIOE_", env_file=".env", extra="ignore", toml_file=CONFIG_DIR / "default.toml"
+    )
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    blob_url: str | None = None
+    public_url: str = "http://127.0.0.1:8080"
+    secret_key: str | None = None
+    provider: Literal["studio", "openai"] = "studio"
+    free_credits: int = Field(10, ge=0)
+    studio_cost: int = Field(1, ge=0)
+    openai_cost: int = Field(4, ge=0)
+    link_ttl_days: float = Field(7, gt=0)
+    job_max_attempts: int = Field(3, ge=1)
+    job_retry_base_seconds: float = Field(2.0, ge=0)
+    job_lease_seconds: float = Field(60.0, gt=0)
+    log_level: str = "INFO"
+    fetch_allow: str = ""
+
+    openai_api_key: str | None = Field(None, validation_alias=_vendor("OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=_vendor("OPENAI_BASE_URL"))
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls),
+        )
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'aioe.db').resolve()}"
+
+    @property
+    def blob_root(self) -> Path:
+        if self.blob_url and self.blob_url.startswith("file://"):
+            return Path(self.blob_url.removeprefix("file://"))
+        return self.data_dir / "blobs"
+
+    def resolved_secret_key(self) -> str:
+        """``AIOE_SECRET_KEY``, or a key generated once under the data folder (mode 0600)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process started at the same moment
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+        return key

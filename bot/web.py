@@ -1,0 +1,132 @@
+"""The HTTP server: image links, health and metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import text
+
+from bot.bootstrap import App
+from core import messages
+from core.errors import LinkExpired, LinkInvalid
+from core.links import IMAGE
+
+log = logging.getLogger(__name__)
+
+APP_KEY = web.AppKey("aioe", App)
+METRICS_KEY = web.AppKey("metrics", dict)
+
+
+def _metrics() -> dict[str, object]:
+    registry = CollectorRegistry()
+    return {
+        "registry": registry,
+        "requests": Counter(
+            "aioe_http_requests", "HTTP requests answered", ["route", "status"], registry=registry
+        ),
+        "latency": Histogram(
+            "aioe_http_request_seconds", "HTTP request time", ["route"], registry=registry
+        ),
+    }
+
+
+@web.middleware
+async def count_requests(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    metrics = request.app[METRICS_KEY]
+    route = (
+        request.match_info.route.resource.canonical
+        if request.match_info.route.resource
+        else "unmatched"
+    )
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as error:
+        status = error.status
+        raise
+    finally:
+        metrics["requests"].labels(route, str(status)).inc()
+        metrics["latency"].labels(route).observe(time.perf_counter() - started)
+
+
+def _plain(status: int, text_: str) -> web.Response:
+    return web.Response(status=status, text=text_ + "\n", headers={"Cache-Control": "no-store"})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    app = request.app[APP_KEY]
+    try:
+        async with app.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        log.exception("health check: database unreachable")
+        return web.json_response({"status": "unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    registry = request.app[METRICS_KEY]["registry"]
+    return web.Response(
+        body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
+
+
+async def image(request: web.Request) -> web.Response:
+    app = request.app[APP_KEY]
+    try:
+        claim = app.links.verify(IMAGE, request.match_info["token"])
+    except LinkInvalid:
+        return _plain(403, messages.LINK_INVALID)
+    except LinkExpired:
+        return _plain(410, messages.LINK_EXPIRED)
+    async with app.uow_factory() as uow:
+        record = await uow.images.get(claim.target)
+    if record is None:
+        return _plain(404, messages.IMAGE_GONE)
+    try:
+        body = await app.blobs.get(record.blob_key)
+    except KeyError:
+        return _plain(404, messages.IMAGE_GONE)
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": record.content_type,
+            "Content-Disposition": f'inline; filename="{record.id}.{record.format}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )
+
+
+def create_web_app(app: App) -> web.Application:
+    web_app = web.Application(middlewares=[count_requests])
+    web_app[APP_KEY] = app
+    web_app[METRICS_KEY] = _metrics()
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics)
+    web_app.router.add_get("/i/{token}", image)
+    return web_app
+
+
+async def start_web(app: App, host: str, port: int) -> web.AppRunner:
+    """Start serving in the background; the caller cleans the runner up."""
+    runner = web.AppRunner(create_web_app(app), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner

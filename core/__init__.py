@@ -1,0 +1,1 @@
+"""The product: accounts, credits, generation, links and the rules that bind them."""

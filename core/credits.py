@@ -1,0 +1,105 @@
+"""The credits ledger: accounts open with a free grant, jobs reserve, capture or release."""
+
+from __future__ import annotations
+
+from core import messages
+from core.errors import InsufficientCredits
+from core.identity import Requester
+from core.model import Account, LedgerEntry, Movement, PostResult
+from core.ports import Clock, UnitOfWork
+
+
+def settle_key(job_id: str) -> str:
+    """One key for capture and release alike: a job is settled at most once."""
+    return f"job:{job_id}:settle"
+
+
+class Credits:
+    """Ledger rules; every movement carries an idempotency key, so retries are harmless."""
+
+    def __init__(self, clock: Clock, free_grant: int) -> None:
+        self._clock = clock
+        self._free_grant = free_grant
+
+    async def open_account(self, uow: UnitOfWork, requester: Requester) -> Account:
+        """The requester's account; a new identity gets the free grant exactly once."""
+        now = self._clock()
+        account, created = await uow.accounts.ensure(
+            requester.platform,
+            requester.tenant,
+            requester.user_id,
+            requester.display_name or requester.user_id,
+            now,
+        )
+        if created and self._free_grant > 0:
+            await uow.ledger.post(
+                account.id,
+                Movement.GRANT,
+                self._free_grant,
+                f"grant:welcome:{requester.key}",
+                now,
+                reason="welcome credits",
+            )
+            refreshed = await uow.accounts.get(account.id)
+            account = refreshed or account
+        return account
+
+    async def grant(
+        self,
+        uow: UnitOfWork,
+        account_id: str,
+        amount: int,
+        key: str,
+        reason: str,
+        kind: Movement = Movement.GRANT,
+    ) -> PostResult:
+        return await uow.ledger.post(account_id, kind, amount, key, self._clock(), reason=reason)
+
+    async def reserve(self, uow: UnitOfWork, account_id: str, job_id: str, cost: int) -> None:
+        """Hold ``cost`` for a job; raises ``InsufficientCredits`` and changes nothing."""
+        result = await uow.ledger.post(
+            account_id,
+            Movement.RESERVE,
+            -cost,
+            f"job:{job_id}:reserve",
+            self._clock(),
+            job_id=job_id,
+        )
+        if result is PostResult.INSUFFICIENT:
+            balance = await uow.ledger.balance(account_id)
+            raise InsufficientCredits(
+                messages.INSUFFICIENT_CREDITS.format(cost=cost, balance=balance)
+            )
+
+    async def capture(self, uow: UnitOfWork, account_id: str, job_id: str, cost: int) -> bool:
+        """Make a job's hold final; ``False`` if the job was already settled."""
+        result = await uow.ledger.post(
+            account_id,
+            Movement.CAPTURE,
+            0,
+            settle_key(job_id),
+            self._clock(),
+            job_id=job_id,
+            reason=f"{cost} credits spent",
+        )
+        return result is PostResult.POSTED
+
+    async def release(
+        self, uow: UnitOfWork, account_id: str, job_id: str, cost: int, reason: str
+    ) -> bool:
+        """Return a job's hold; ``False`` if the job was already settled."""
+        result = await uow.ledger.post(
+            account_id,
+            Movement.RELEASE,
+            cost,
+            settle_key(job_id),
+            self._clock(),
+            job_id=job_id,
+            reason=reason,
+        )
+        return result is PostResult.POSTED
+
+    async def statement(
+        self, uow: UnitOfWork, account_id: str, limit: int = 10
+    ) -> tuple[int, list[LedgerEntry]]:
+        return await uow.ledger.balance(account_id), await uow.ledger.recent(account_id, limit)

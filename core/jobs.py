@@ -1,0 +1,255 @@
+"""Durable jobs: claimed with a lease, retried with backoff, settled exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from core import messages
+from core.credits import Credits
+from core.errors import AioeError, ContentRejected, ProviderFailed, RateLimited
+from core.model import ImageRecord, Job, JobStatus, ReplyAddress
+from core.ports import BlobStore, Clock, UnitOfWorkFactory
+from core.replies import Error, Reply
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[ReplyAddress, Reply], Awaitable[None]]
+FinishedHook = Callable[[Job], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A job's successful outcome: the reply, and what to record with it."""
+
+    reply: Reply
+    images: tuple[ImageRecord, ...] = ()
+    blob_keys: tuple[str, ...] = field(default=())
+
+
+class JobHandler(Protocol):
+    """Does one kind of job. Raises core errors; ``ProviderFailed(transient=True)`` retries."""
+
+    async def run(self, job: Job) -> Finished: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    base_seconds: float = 2.0
+    cap_seconds: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        backoff = min(self.cap_seconds, self.base_seconds * 2.0 ** max(attempt - 1, 0))
+        return float(max(backoff, retry_after or 0.0))
+
+
+class Worker:
+    """Claims jobs and runs them; any number may run, in any number of processes."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        uow_factory: UnitOfWorkFactory,
+        handlers: Mapping[str, JobHandler],
+        credits: Credits,
+        blobs: BlobStore,
+        deliver: Deliver,
+        clock: Clock,
+        lease_seconds: float = 60.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self._uow = uow_factory
+        self._handlers = handlers
+        self._credits = credits
+        self._blobs = blobs
+        self._deliver = deliver
+        self._clock = clock
+        self._lease = lease_seconds
+        self._retry = retry or RetryPolicy()
+        self._finished_hooks: list[FinishedHook] = []
+        self.wake = asyncio.Event()
+
+    def on_finished(self, hook: FinishedHook) -> None:
+        """Call ``hook(job)`` whenever this worker brings a job to an end."""
+        self._finished_hooks.append(hook)
+
+    async def run_once(self) -> bool:
+        """Claim and run one job; ``False`` when none was due."""
+        async with self._uow() as uow:
+            job = await uow.jobs.claim(self.name, self._clock(), self._lease)
+            await uow.commit()
+        if job is None:
+            return False
+        await self._process(job)
+        return True
+
+    async def drain(self) -> int:
+        """Run jobs until none is due; returns how many ran."""
+        count = 0
+        while await self.run_once():
+            count += 1
+        return count
+
+    async def run_forever(self, poll_seconds: float = 1.0) -> None:
+        """Work until cancelled, waking early when ``wake`` is set."""
+        while True:
+            try:
+                busy = await self.run_once()
+            except Exception:
+                log.exception("worker %s could not claim a job", self.name)
+                busy = False
+            if not busy:
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), poll_seconds)
+
+    async def _process(self, job: Job) -> None:
+        if job.attempts > job.max_attempts:
+            await self._fail(job, messages.PROVIDER_UNAVAILABLE)
+            return
+        handler = self._handlers.get(job.kind)
+        if handler is None:
+            log.error("no handler for job kind %s (job %s)", job.kind, job.id)
+            await self._fail(job, messages.INTERNAL_FAILURE)
+            return
+        heartbeat = asyncio.create_task(self._heartbeat(job))
+        try:
+            outcome = await handler.run(job)
+        except RateLimited as error:
+            await self._retry_or_fail(job, error, error.retry_after)
+        except ContentRejected as error:
+            await self._fail(job, error.message, refused=True)
+        except ProviderFailed as error:
+            if error.transient:
+                await self._retry_or_fail(job, error, None)
+            else:
+                await self._fail(job, error.message)
+        except AioeError as error:
+            await self._fail(job, error.message)
+        except Exception:
+            log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
+            await self._fail(job, messages.INTERNAL_FAILURE)
+        else:
+            await self._succeed(job, outcome)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _heartbeat(self, job: Job) -> None:
+        while True:
+            await asyncio.sleep(self._lease / 3)
+            async with self._uow() as uow:
+                kept = await uow.jobs.transition(
+                    job.id,
+                    JobStatus.RUNNING,
+                    expect=(JobStatus.RUNNING,),
+                    now=self._clock(),
+                    worker=self.name,
+                    lease_expires_at=self._clock() + timedelta(seconds=self._lease),
+                )
+                await uow.commit()
+            if not kept:
+                return
+
+    async def _succeed(self, job: Job, outcome: Finished) -> None:
+        now = self._clock()
+        async with self._uow() as uow:
+            won = await uow.jobs.transition(
+                job.id,
+                JobStatus.SUCCEEDED,
+                expect=(JobStatus.RUNNING,),
+                now=now,
+                worker=self.name,
+                finished_at=now,
+                lease_owner=None,
+                lease_expires_at=None,
+                result={"images": [image.id for image in outcome.images]},
+            )
+            if won:
+                for image in outcome.images:
+                    await uow.images.add(image)
+                await self._credits.capture(uow, job.account_id, job.id, job.cost)
+                await uow.commit()
+        if not won:
+            # Cancelled meanwhile, or the lease went to another worker: keep nothing.
+            for key in outcome.blob_keys:
+                await self._blobs.delete(key)
+            return
+        await self._send(job, outcome.reply)
+        self._notify(job)
+
+    async def _retry_or_fail(
+        self, job: Job, error: ProviderFailed, retry_after: float | None
+    ) -> None:
+        if job.attempts >= job.max_attempts:
+            await self._fail(job, messages.PROVIDER_UNAVAILABLE)
+            return
+        delay = self._retry.delay(job.attempts, retry_after)
+        log.info(
+            "job %s attempt %d failed (%s); retrying in %.1fs",
+            job.id,
+            job.attempts,
+            type(error).__name__,
+            delay,
+        )
+        async with self._uow() as uow:
+            await uow.jobs.transition(
+                job.id,
+                JobStatus.QUEUED,
+                expect=(JobStatus.RUNNING,),
+                now=self._clock(),
+                worker=self.name,
+                lease_owner=None,
+                lease_expires_at=None,
+                run_after=self._clock() + timedelta(seconds=delay),
+                error=error.message,
+            )
+            await uow.commit()
+
+    async def _fail(self, job: Job, reason: str, *, refused: bool = False) -> None:
+        now = self._clock()
+        async with self._uow() as uow:
+            won = await uow.jobs.transition(
+                job.id,
+                JobStatus.FAILED,
+                expect=(JobStatus.RUNNING,),
+                now=now,
+                worker=self.name,
+                finished_at=now,
+                lease_owner=None,
+                lease_expires_at=None,
+                error=reason,
+            )
+            if won:
+                await self._credits.release(
+                    uow, job.account_id, job.id, job.cost, reason="job failed"
+                )
+                await uow.commit()
+        if not won:
+            return
+        if refused:
+            text = f"{reason} {messages.CREDITS_RETURNED.format(cost=job.cost)}"
+        else:
+            text = messages.JOB_FAILED.format(reason=reason, cost=job.cost)
+        await self._send(job, Error(text))
+        self._notify(job)
+
+    async def _send(self, job: Job, reply: Reply) -> None:
+        try:
+            await self._deliver(job.address, reply)
+        except Exception:
+            log.exception(
+                "could not deliver the reply of job %s to %s", job.id, job.address.platform
+            )
+
+    def _notify(self, job: Job) -> None:
+        for hook in self._finished_hooks:
+            hook(job)

@@ -1,0 +1,69 @@
+"""Every sentence a user reads, in one place."""
+
+from __future__ import annotations
+
+# --- input -----------------------------------------------------------------
+UNKNOWN_COMMAND = "I don't know the command {command}; type /help to see what I can do."
+BAD_OPTIONS = "I couldn't read that command: {detail}. Type /help for the syntax."
+ONE_SOURCE_ONLY = "Give me one source at a time: an image or a URL, not both."
+N_OUT_OF_RANGE = "You can ask for 1 to 4 images at a time."
+UNKNOWN_TEMPLATE = "There is no template called {name}; /templates lists them."
+UNKNOWN_FORMAT = "There is no format called {name}; use one of: {choices}."
+PROMPT_TOO_LONG = "That prompt is too long; keep it under {limit} characters."
+NOTHING_TO_MAKE = (
+    "Tell me what to make: attach a product photo, give a product-page URL, or write a prompt."
+)
+PROMPT_ONLY_NEEDS_AI = (
+    "The offline studio needs a product photo or page to work from; attach an image, "
+    "or ask your operator to set AIOE_PROVIDER=openai for prompt-only images."
+)
+FILE_NOT_READABLE = "I couldn't read the file {path}; check the path and try again."
+
+# --- images ----------------------------------------------------------------
+IMAGE_TOO_LARGE = "That file is larger than {limit_mb} MB; please send a smaller image."
+IMAGE_NOT_SUPPORTED = "That file is not a PNG, JPEG or WebP image; please send one of those."
+IMAGE_TRUNCATED = "That image is damaged or incomplete; please send it again."
+IMAGE_TOO_MANY_PIXELS = "That image has more than {limit_mp} megapixels; please send a smaller one."
+IMAGE_TOO_SMALL = "That image is too small to work with; send one at least {minimum} pixels wide."
+IMAGE_NO_PRODUCT = (
+    "I couldn't find a product in that photo; try one with the product on a plain background."
+)
+
+# --- credits ---------------------------------------------------------------
+INSUFFICIENT_CREDITS = (
+    "That costs {cost} credits and you have {balance}; ask for fewer images or top up."
+)
+CREDITS_SUMMARY = "You have {balance} credits."
+NO_MOVEMENTS = "No credit movements yet."
+
+# --- jobs ------------------------------------------------------------------
+JOB_QUEUED = (
+    "Working on it: {n} image(s) with {template} as {format} (job {job_id}, {cost} credits)."
+)
+JOB_DONE = "Here you are: {n} image(s) with {template} as {format}."
+JOB_FAILED = "Sorry, the image could not be made ({reason}); your {cost} credits were returned."
+JOB_CANCELLED = "Job {job_id} was cancelled; your {cost} credits were returned."
+JOB_NOT_FOUND = "You have no job {job_id}; job IDs are in the reply to /imagine."
+JOB_ALREADY_FINISHED = "Job {job_id} has already finished; there is nothing to cancel."
+PROVIDER_UNAVAILABLE = "the image service kept failing"
+PROVIDER_REFUSED = "the image service refused the request"
+INTERNAL_FAILURE = "something went wrong on our side"
+
+# --- links -----------------------------------------------------------------
+LINK_INVALID = "This link is not valid."
+LINK_EXPIRED = "This link has expired; ask the bot for a fresh one with /history."
+IMAGE_GONE = "This image no longer exists."
+
+# --- help ------------------------------------------------------------------
+HELP = """Commands:
+  /imagine [prompt] --image FILE | --url URL [--template NAME] [--format NAME] [--n 1-4]
+  /cancel JOB_ID         cancel a running job; its credits are returned
+  /templates             templates and formats
+  /credits               your balance and last movements
+  /help                  this text"""
+TEMPLATES_HEADER = "Templates (name, default format, description):"
+FORMATS_HEADER = "Formats:"
+CREDITS_RETURNED = "Your {cost} credits were returned."
+URL_SOURCES_UNAVAILABLE = "Product-page URLs are not supported yet; attach a product photo instead."
+SOMETHING_WENT_WRONG = "Something went wrong on our side; please try again in a moment."
+NOT_A_COMMAND = "Commands start with a slash, like /imagine or /help."

@@ -1,0 +1,92 @@
+"""The ``chat`` test harness: drives the same core the adapters use, and awaits it directly."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from adapters.console.translate import translate
+from bot.bootstrap import App, bootstrap
+from bot.settings import Settings
+from core.errors import BadInput
+from core.identity import Requester
+from core.model import ReplyAddress
+from core.ports import ImageProvider
+from core.replies import Error, Reply
+
+
+class Chat:
+    """Say terminal lines as any user; run the queued jobs; read what was delivered."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.worker = app.worker("test-worker")
+        self.delivered: list[Reply] = []
+        app.deliveries.register("console", self)
+
+    async def deliver(self, address: ReplyAddress, reply: Reply) -> None:
+        self.delivered.append(reply)
+
+    async def say(self, line: str, user: str = "alice") -> Reply:
+        try:
+            command = await translate(line)
+        except BadInput as error:
+            return Error(error.message)
+        requester = Requester("console", "local", user, user)
+        return await self.app.bot.handle(
+            requester, command, ReplyAddress("console", "local", user_id=user)
+        )
+
+    async def run_jobs(self) -> list[Reply]:
+        """Run every due job to its end and return the replies they delivered."""
+        await self.worker.drain()
+        delivered, self.delivered = self.delivered, []
+        return delivered
+
+    async def balance(self, user: str = "alice") -> int:
+        account = await self.app.bot.open_account(Requester("console", "local", user, user))
+        async with self.app.uow_factory() as uow:
+            return await uow.ledger.balance(account.id)
+
+    async def count(self, table: str) -> int:
+        from sqlalchemy import text
+
+        async with self.app.engine.connect() as connection:
+            result = await connection.execute(text(f"SELECT COUNT(*) FROM {table}"))
+            return int(result.scalar_one())
+
+
+def blob_files(data_dir: Path) -> list[Path]:
+    return sorted(p for p in (data_dir / "blobs").rglob("*") if p.is_file())
+
+
+@asynccontextmanager
+async def running_app(
+    data_dir: Path, database_url: str, *, provider: ImageProvider | None = None, **overrides: Any
+) -> AsyncIterator[App]:
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key="test-secret",
+        job_retry_base_seconds=0,
+        **overrides,
+    )
+    async with bootstrap(settings, migrate=True, provider=provider) as app:
+        yield app
+
+
+def product_photo(size: tuple[int, int] = (640, 480), fmt: str = "PNG") -> bytes:
+    """A teal box with a lighter lid on a white studio background."""
+    image = Image.new("RGB", size, (250, 250, 250))
+    w, h = size
+    body = (int(w * 0.35), int(h * 0.3), int(w * 0.65), int(h * 0.85))
+    image.paste((20, 140, 150), body)
+    image.paste((90, 200, 205), (body[0], body[1], body[2], body[1] + int(h * 0.08)))
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()

@@ -1,0 +1,177 @@
+"""Durable jobs: retries with backoff, final failures, cancellation, crash recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from core.errors import ProviderFailed
+from core.imaging import RenderedImage, RenderSpec
+from core.model import JobStatus
+from core.replies import Error, Images, Progress, Text
+from tests.harness import Chat, blob_files, product_photo, running_app
+
+
+class ScriptedProvider:
+    """An ``ImageProvider`` that fails a set number of times, then draws plain images."""
+
+    name = "scripted"
+    supports_prompt_only = True
+
+    def __init__(self, failures: int = 0, *, transient: bool = True) -> None:
+        self.failures = failures
+        self.transient = transient
+        self.calls = 0
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+        self.release.set()
+
+    def cost_per_image(self) -> int:
+        return 2
+
+    async def render(self, spec: RenderSpec, n: int) -> list[RenderedImage]:
+        self.calls += 1
+        self.entered.set()
+        await self.release.wait()
+        if self.calls <= self.failures:
+            raise ProviderFailed("the image service is down", transient=self.transient)
+        out = io.BytesIO()
+        Image.new("RGB", (spec.format.width, spec.format.height), "white").save(out, "PNG")
+        return [RenderedImage(out.getvalue(), spec.format.width, spec.format.height)] * n
+
+
+@pytest.fixture
+def provider() -> ScriptedProvider:
+    return ScriptedProvider()
+
+
+@pytest.fixture
+async def jobs_chat(
+    tmp_path: Path, database_url: str, provider: ScriptedProvider
+) -> AsyncIterator[Chat]:
+    async with running_app(tmp_path / "var", database_url, provider=provider) as app:
+        yield Chat(app)
+
+
+async def job_status(chat: Chat, job_id: str) -> JobStatus:
+    async with chat.app.uow_factory() as uow:
+        job = await uow.jobs.get(job_id)
+    assert job is not None
+    return job.status
+
+
+async def test_a_transient_failure_is_retried_and_then_succeeds(
+    jobs_chat: Chat, provider: ScriptedProvider
+) -> None:
+    provider.failures = 1
+    queued = await jobs_chat.say("/imagine a red mug")
+    assert isinstance(queued, Progress)
+    (done,) = await jobs_chat.run_jobs()
+    assert isinstance(done, Images)
+    assert provider.calls == 2
+    assert await jobs_chat.balance() == 10 - 2
+
+
+async def test_a_job_whose_provider_keeps_failing_fails_in_one_sentence_and_costs_nothing(
+    jobs_chat: Chat, provider: ScriptedProvider
+) -> None:
+    provider.failures = 99
+    queued = await jobs_chat.say("/imagine a red mug")
+    assert isinstance(queued, Progress)
+    assert await jobs_chat.balance() == 8
+    (failed,) = await jobs_chat.run_jobs()
+    assert isinstance(failed, Error)
+    assert failed.text == (
+        "Sorry, the image could not be made (the image service kept "
+        "failing); your 2 credits were returned."
+    )
+    assert provider.calls == 3  # AIOE_JOB_MAX_ATTEMPTS
+    assert await jobs_chat.balance() == 10
+    assert await job_status(jobs_chat, queued.job_id) is JobStatus.FAILED
+    assert await jobs_chat.count("images") == 0
+
+
+async def test_a_permanent_failure_is_not_retried(
+    jobs_chat: Chat, provider: ScriptedProvider
+) -> None:
+    provider.failures, provider.transient = 1, False
+    await jobs_chat.say("/imagine a red mug")
+    (failed,) = await jobs_chat.run_jobs()
+    assert isinstance(failed, Error) and provider.calls == 1
+    assert await jobs_chat.balance() == 10
+
+
+async def test_a_queued_job_can_be_cancelled_and_its_credits_come_back(
+    jobs_chat: Chat, provider: ScriptedProvider
+) -> None:
+    queued = await jobs_chat.say("/imagine a red mug --n 2")
+    assert isinstance(queued, Progress) and await jobs_chat.balance() == 6
+    reply = await jobs_chat.say(f"/cancel {queued.job_id}")
+    assert isinstance(reply, Text) and "4 credits were returned" in reply.text
+    assert await jobs_chat.balance() == 10
+    assert await jobs_chat.run_jobs() == []
+    assert provider.calls == 0
+    again = await jobs_chat.say(f"/cancel {queued.job_id}")
+    assert isinstance(again, Error) and "already finished" in again.text
+    assert await jobs_chat.balance() == 10
+
+
+async def test_a_running_job_that_is_cancelled_keeps_no_images(
+    jobs_chat: Chat, provider: ScriptedProvider
+) -> None:
+    provider.release.clear()
+    queued = await jobs_chat.say("/imagine a red mug")
+    assert isinstance(queued, Progress)
+    running = asyncio.create_task(jobs_chat.worker.run_once())
+    await provider.entered.wait()
+    assert await job_status(jobs_chat, queued.job_id) is JobStatus.RUNNING
+    reply = await jobs_chat.say(f"/cancel {queued.job_id}")
+    assert isinstance(reply, Text)
+    provider.release.set()
+    assert await running
+    assert jobs_chat.delivered == []
+    assert await jobs_chat.count("images") == 0
+    assert not [p for p in blob_files(jobs_chat.app.settings.data_dir) if "images" in p.parts]
+    assert await jobs_chat.balance() == 10
+    assert await job_status(jobs_chat, queued.job_id) is JobStatus.CANCELLED
+
+
+async def test_nobody_else_can_cancel_your_job(jobs_chat: Chat) -> None:
+    queued = await jobs_chat.say("/imagine a red mug")
+    assert isinstance(queued, Progress)
+    reply = await jobs_chat.say(f"/cancel {queued.job_id}", user="mallory")
+    assert isinstance(reply, Error) and "no job" in reply.text
+    assert await job_status(jobs_chat, queued.job_id) is JobStatus.QUEUED
+
+
+async def test_a_job_left_by_a_crashed_worker_is_taken_over(jobs_chat: Chat) -> None:
+    queued = await jobs_chat.say("/imagine a red mug")
+    assert isinstance(queued, Progress)
+    lease = jobs_chat.app.settings.job_lease_seconds
+    async with jobs_chat.app.uow_factory() as uow:  # a worker that claimed it, then died
+        crashed = await uow.jobs.claim(
+            "crashed", datetime.now(UTC) - timedelta(seconds=2 * lease), lease
+        )
+        await uow.commit()
+    assert crashed is not None and crashed.id == queued.job_id
+    (done,) = await jobs_chat.run_jobs()
+    assert isinstance(done, Images)
+    assert await jobs_chat.balance() == 8
+    async with jobs_chat.app.uow_factory() as uow:
+        job = await uow.jobs.get(queued.job_id)
+    assert job is not None and job.attempts == 2 and job.status is JobStatus.SUCCEEDED
+
+
+async def test_an_upload_is_kept_with_its_job(jobs_chat: Chat, tmp_path: Path) -> None:
+    photo = tmp_path / "box.png"
+    photo.write_bytes(product_photo())
+    queued = await jobs_chat.say(f"/imagine --image {photo}")
+    assert isinstance(queued, Progress)
+    uploads = [p for p in blob_files(jobs_chat.app.settings.data_dir) if "uploads" in p.parts]
+    assert [p.stem for p in uploads] == [queued.job_id]

@@ -1,0 +1,66 @@
+"""Terminal lines become commands, or one sentence saying what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.console.translate import translate
+from core.commands import Cancel, Help, Imagine, ListTemplates, ShowCredits
+from core.errors import BadInput
+
+
+async def test_imagine_reads_its_options_and_the_prompt(tmp_path: Path) -> None:
+    photo = tmp_path / "mug.jpg"
+    photo.write_bytes(b"bytes")
+    command = await translate(
+        f"/imagine a mug on marble --image {photo} --template marble --format square --n 2"
+    )
+    assert isinstance(command, Imagine)
+    assert command.prompt == "a mug on marble"
+    assert command.image is not None and command.image.data == b"bytes"
+    assert (command.template, command.format, command.n) == ("marble", "square", 2)
+
+
+async def test_options_may_use_an_equals_sign_and_quotes() -> None:
+    command = await translate('/imagine "a red mug" --format=story --url=https://s.example/p')
+    assert isinstance(command, Imagine)
+    assert (command.prompt, command.format, command.url) == (
+        "a red mug",
+        "story",
+        "https://s.example/p",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/templates", ListTemplates()),
+        ("/credits", ShowCredits()),
+        ("/HELP", Help()),
+        ("/cancel job_abc", Cancel("job_abc")),
+    ],
+)
+async def test_simple_commands(line: str, expected: object) -> None:
+    assert await translate(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("hello", "start with a slash"),
+        ("/paint a mug", "don't know the command /paint"),
+        ("/imagine --n two", "whole number"),
+        ("/imagine --colour red", "no option --colour"),
+        ("/imagine --template", "needs a value"),
+        ('/imagine "unclosed', "couldn't read that command"),
+        ("/cancel", "one job ID"),
+        ("/imagine --image /no/such/file.png", "couldn't read the file"),
+    ],
+)
+async def test_bad_lines_get_one_sentence(line: str, fragment: str) -> None:
+    with pytest.raises(BadInput) as caught:
+        await translate(line)
+    assert fragment in caught.value.message
+    assert caught.value.message.count("\n") == 0
