@@ -1,0 +1,99 @@
+"""Prompt checks before anything is spent: OpenAI's moderation endpoint, or a word list."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Self
+
+import openai
+from openai import AsyncOpenAI
+
+from adapters.imaging.openai_client import ClientHolder, Retrier, translate
+from core.errors import ContentRejected, ProviderFailed
+
+log = logging.getLogger(__name__)
+
+# User-facing sentences: the moderator runs while a command is answered, so these are
+# shown on their own.
+PROMPT_FLAGGED = (
+    "That prompt was flagged by the content check as possibly harmful; please rephrase it."
+)
+PROMPT_HAS_BLOCKED_WORD = "That prompt uses a word that is not allowed here; please rephrase it."
+MODERATION_UNAVAILABLE = (
+    "The content check is not answering right now; please try again in a few minutes."
+)
+MODERATION_MISCONFIGURED = (
+    "The content check is not set up correctly; the operator must check OPENAI_API_KEY."
+)
+
+
+class OpenAIModerator:
+    """Checks prompts with ``moderations.create``; a flagged prompt is refused."""
+
+    def __init__(
+        self,
+        client: AsyncOpenAI | None = None,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        model: str = "omni-moderation-latest",
+        timeout: float = 30.0,
+        retrier: Retrier | None = None,
+    ) -> None:
+        self.model = model
+        self._timeout = timeout
+        self._holder = ClientHolder(client, api_key=api_key, base_url=base_url, timeout=timeout)
+        self._retry = retrier or Retrier(attempts=3)
+
+    async def check(self, text: str) -> None:
+        if not text.strip():
+            return
+        moderations = self._holder.client.moderations
+        try:
+            answer = await self._retry(
+                lambda: moderations.create(model=self.model, input=text, timeout=self._timeout)
+            )
+        except openai.OpenAIError as error:
+            failure = translate(error, model=self.model)
+            transient = isinstance(failure, ProviderFailed) and failure.transient
+            sentence = MODERATION_UNAVAILABLE if transient else MODERATION_MISCONFIGURED
+            raise ProviderFailed(sentence, transient=transient) from error
+        if any(result.flagged for result in answer.results):
+            log.info("a prompt was flagged by %s (moderation %s)", answer.model, answer.id)
+            raise ContentRejected(PROMPT_FLAGGED)
+
+    async def aclose(self) -> None:
+        await self._holder.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class BlockListModerator:
+    """Refuses prompts containing any configured word (whole words, any case); no network."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        terms = sorted({word.strip() for word in words if word.strip()}, key=len, reverse=True)
+        self._pattern = (
+            re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(term) for term in terms) + r")(?!\w)",
+                re.IGNORECASE,
+            )
+            if terms
+            else None
+        )
+
+    async def check(self, text: str) -> None:
+        if self._pattern is not None and self._pattern.search(text):
+            raise ContentRejected(PROMPT_HAS_BLOCKED_WORD)

@@ -1,0 +1,99 @@
+"""The credit ledger: every movement is a row, the cached balance moves with it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sql.conflicts import insert_unless_conflict
+from adapters.sql.tables import accounts, ledger
+from core.model import LedgerEntry, Movement, PostResult
+
+
+def to_entry(row: Row[Any]) -> LedgerEntry:
+    return LedgerEntry(
+        account_id=row.account_id,
+        kind=Movement(row.kind),
+        amount=row.amount,
+        idempotency_key=row.idempotency_key,
+        created_at=row.created_at,
+        job_id=row.job_id,
+        reason=row.reason,
+    )
+
+
+class SqlLedgerRepository:
+    """Ledger movements over one connection inside a unit of work."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def post(
+        self,
+        account_id: str,
+        kind: Movement,
+        amount: int,
+        key: str,
+        now: datetime,
+        *,
+        job_id: str | None = None,
+        reason: str = "",
+    ) -> PostResult:
+        """Add one movement and its effect on the balance, atomically.
+
+        The movement goes in first (a used key stops everything here: ``DUPLICATE``);
+        the balance then moves with a conditional update that the database evaluates
+        against the latest committed balance, so no interleaving can take it below
+        zero. When that update matches nothing the movement is taken out again
+        (``INSUFFICIENT``).
+        """
+        movement = insert_unless_conflict(
+            self._connection,
+            ledger,
+            {
+                "account_id": account_id,
+                "kind": Movement(kind).value,
+                "amount": amount,
+                "idempotency_key": key,
+                "job_id": job_id,
+                "reason": reason,
+                "created_at": now,
+            },
+            ("idempotency_key",),
+        ).returning(ledger.c.id)
+        inserted = (await self._connection.execute(movement)).first()
+        if inserted is None:
+            return PostResult.DUPLICATE
+        new_balance = accounts.c.balance + amount
+        moved = (
+            await self._connection.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id, new_balance >= 0)
+                .values(balance=new_balance)
+                .returning(accounts.c.balance)
+            )
+        ).first()
+        if moved is None:
+            await self._connection.execute(delete(ledger).where(ledger.c.id == inserted.id))
+            return PostResult.INSUFFICIENT
+        return PostResult.POSTED
+
+    async def balance(self, account_id: str) -> int:
+        """The cached balance (0 for an unknown account)."""
+        value = await self._connection.scalar(
+            select(accounts.c.balance).where(accounts.c.id == account_id)
+        )
+        return int(value or 0)
+
+    async def recent(self, account_id: str, limit: int) -> list[LedgerEntry]:
+        """The account's latest movements, newest first."""
+        rows = await self._connection.execute(
+            select(ledger)
+            .where(ledger.c.account_id == account_id)
+            .order_by(ledger.c.id.desc())
+            .limit(limit)
+        )
+        return [to_entry(row) for row in rows]

@@ -1,0 +1,137 @@
+"""The database schema as SQLAlchemy Core tables; migrations mirror it exactly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database.
+
+    Naive values are refused on the way in; values come back aware and in UTC
+    (SQLite keeps no offset, so they are stored as naive UTC and tagged on reading).
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime given where an aware UTC time is needed: {value!r}")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _account_fk() -> sa.Column[str]:
+    return sa.Column("account_id", sa.String(), sa.ForeignKey("accounts.id"), nullable=False)
+
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("display_name", sa.String(), nullable=False),
+    sa.Column("balance", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint("balance >= 0", name="balance_not_negative"),
+)
+
+identities = sa.Table(
+    "identities",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    _account_fk(),
+    sa.Column("platform", sa.String(), nullable=False),
+    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("user_id", sa.String(), nullable=False),
+    sa.Column("display_name", sa.String(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("platform", "tenant", "user_id"),
+    sa.Index("ix_identities_account_id", "account_id"),
+)
+
+ledger = sa.Table(
+    "ledger",
+    metadata,
+    # BIGINT on PostgreSQL; SQLite only auto-numbers a column declared INTEGER PRIMARY KEY.
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    _account_fk(),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("amount", sa.Integer(), nullable=False),
+    sa.Column("idempotency_key", sa.String(), nullable=False),
+    sa.Column("job_id", sa.String(), nullable=True),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("idempotency_key"),
+    sa.Index("ix_ledger_account_id_id", "account_id", "id"),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    _account_fk(),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("payload", sa.JSON(), nullable=False),
+    sa.Column("address", sa.JSON(), nullable=False),
+    sa.Column("cost", sa.Integer(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("max_attempts", sa.Integer(), nullable=False),
+    sa.Column("run_after", UtcDateTime(), nullable=True),
+    sa.Column("lease_owner", sa.String(), nullable=True),
+    sa.Column("lease_expires_at", UtcDateTime(), nullable=True),
+    sa.Column("error", sa.Text(), nullable=False),
+    sa.Column("result", sa.JSON(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("finished_at", UtcDateTime(), nullable=True),
+    sa.Index("ix_jobs_status_run_after", "status", "run_after"),
+    sa.Index("ix_jobs_account_id", "account_id"),
+)
+
+images = sa.Table(
+    "images",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    _account_fk(),
+    sa.Column("job_id", sa.String(), nullable=False),
+    sa.Column("blob_key", sa.String(), nullable=False),
+    sa.Column("width", sa.Integer(), nullable=False),
+    sa.Column("height", sa.Integer(), nullable=False),
+    sa.Column("format", sa.String(), nullable=False),
+    sa.Column("template", sa.String(), nullable=False),
+    sa.Column("format_name", sa.String(), nullable=False),
+    sa.Column("prompt", sa.Text(), nullable=False),
+    sa.Column("content_type", sa.String(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_images_account_id_created_at", "account_id", "created_at"),
+)

@@ -1,0 +1,77 @@
+"""The unit of work: one connection, one transaction, four repositories."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.sql.accounts import SqlAccountRepository
+from adapters.sql.images import SqlImageRepository
+from adapters.sql.jobs import SqlJobRepository
+from adapters.sql.ledger import SqlLedgerRepository
+from core.ports import AccountRepository, ImageRepository, JobRepository, LedgerRepository
+
+
+class SqlUnitOfWork:
+    """One database transaction: ``commit()`` keeps the work, leaving without it undoes it.
+
+    After a ``commit()`` the same unit may go on working; the next statement starts a new
+    transaction, which is again rolled back on exit unless committed.
+    """
+
+    accounts: AccountRepository
+    ledger: LedgerRepository
+    jobs: JobRepository
+    images: ImageRepository
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._connection is not None:
+            raise RuntimeError("this unit of work is already open")
+        connection = await self._engine.connect()
+        try:
+            await connection.begin()
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection = connection
+        self.accounts = SqlAccountRepository(connection)
+        self.ledger = SqlLedgerRepository(connection)
+        self.jobs = SqlJobRepository(connection)
+        self.images = SqlImageRepository(connection)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if connection.in_transaction():
+                await connection.rollback()
+        finally:
+            await connection.close()
+
+    async def commit(self) -> None:
+        if self._connection is None:
+            raise RuntimeError("commit() outside 'async with' of the unit of work")
+        await self._connection.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """Makes a fresh :class:`SqlUnitOfWork` over one engine for each call."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def __call__(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)

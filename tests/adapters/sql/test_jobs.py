@@ -1,0 +1,239 @@
+"""The job queue on every configured database: claims, leases and guarded transitions."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from adapters.sql.uow import SqlUnitOfWorkFactory
+from core.model import Job, JobStatus, ReplyAddress
+from tests.adapters.sql.builders import at, job, new_account
+
+LEASE = 60.0
+
+
+async def _add(uows: SqlUnitOfWorkFactory, *jobs: Job) -> None:
+    async with uows() as uow:
+        for each in jobs:
+            await uow.jobs.add(each)
+        await uow.commit()
+
+
+async def _claim(uows: SqlUnitOfWorkFactory, worker: str, now: float) -> Job | None:
+    async with uows() as uow:
+        claimed = await uow.jobs.claim(worker, at(now), LEASE)
+        await uow.commit()
+    return claimed
+
+
+async def _get(uows: SqlUnitOfWorkFactory, job_id: str) -> Job:
+    async with uows() as uow:
+        found = await uow.jobs.get(job_id)
+    assert found is not None
+    return found
+
+
+async def test_racing_workers_never_claim_the_same_job_twice(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory)
+    await _add(uow_factory, *(job(f"job-{n:02}", account_id, created=n) for n in range(20)))
+
+    async def drain(worker: str) -> list[str]:
+        taken = []
+        while (claimed := await _claim(uow_factory, worker, now=100)) is not None:
+            assert claimed.lease_owner == worker
+            taken.append(claimed.id)
+        return taken
+
+    per_worker = await asyncio.gather(*(drain(f"worker-{w}") for w in range(4)))
+
+    everything = [job_id for taken in per_worker for job_id in taken]
+    assert sorted(everything) == [f"job-{n:02}" for n in range(20)]
+    assert len(set(everything)) == 20
+
+
+async def test_the_oldest_due_job_is_claimed_first_and_jobs_due_later_wait(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory)
+    await _add(
+        uow_factory,
+        job("later", account_id, created=0, run_after=at(500)),
+        job("newer", account_id, created=2),
+        job("older", account_id, created=1, run_after=at(50)),
+    )
+
+    first = await _claim(uow_factory, "w1", now=100)
+    second = await _claim(uow_factory, "w1", now=100)
+    nothing = await _claim(uow_factory, "w1", now=100)
+    later = await _claim(uow_factory, "w1", now=500)
+
+    assert first is not None
+    assert second is not None
+    assert later is not None
+    assert (first.id, second.id, nothing, later.id) == ("older", "newer", None, "later")
+    assert first.status is JobStatus.RUNNING
+    assert first.attempts == 1
+    assert first.lease_expires_at == at(100 + LEASE)
+
+
+async def test_a_running_job_whose_lease_lapsed_is_reclaimed_with_one_more_attempt(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory)
+    await _add(uow_factory, job("job-1", account_id))
+    first = await _claim(uow_factory, "dead-worker", now=10)
+
+    while_leased = await _claim(uow_factory, "w2", now=10 + LEASE - 1)
+    after_lapse = await _claim(uow_factory, "w2", now=10 + LEASE + 1)
+
+    assert first is not None
+    assert while_leased is None
+    assert after_lapse is not None
+    assert after_lapse.id == "job-1"
+    assert after_lapse.attempts == 2
+    assert after_lapse.lease_owner == "w2"
+    assert after_lapse.lease_expires_at == at(10 + 2 * LEASE + 1)
+
+
+async def test_of_a_racing_cancel_and_finish_exactly_one_wins(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory)
+    await _add(uow_factory, job("job-1", account_id))
+    await _claim(uow_factory, "w1", now=1)
+
+    async def finish() -> bool:
+        async with uow_factory() as uow:
+            done = await uow.jobs.transition(
+                "job-1",
+                JobStatus.SUCCEEDED,
+                expect=(JobStatus.RUNNING,),
+                now=at(2),
+                worker="w1",
+                result={"images": ["img-1"]},
+                finished_at=at(2),
+            )
+            await uow.commit()
+        return done
+
+    async def cancel() -> bool:
+        async with uow_factory() as uow:
+            done = await uow.jobs.transition(
+                "job-1",
+                JobStatus.CANCELLED,
+                expect=(JobStatus.QUEUED, JobStatus.RUNNING),
+                now=at(2),
+                finished_at=at(2),
+            )
+            await uow.commit()
+        return done
+
+    finished, cancelled = await asyncio.gather(finish(), cancel())
+
+    assert finished != cancelled
+    stored = await _get(uow_factory, "job-1")
+    assert stored.status is (JobStatus.SUCCEEDED if finished else JobStatus.CANCELLED)
+    assert stored.result == ({"images": ["img-1"]} if finished else {})
+    assert stored.finished_at == at(2)
+
+
+async def test_a_worker_that_lost_its_lease_cannot_finish_the_job(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory)
+    await _add(uow_factory, job("job-1", account_id))
+    await _claim(uow_factory, "slow", now=0)
+    await _claim(uow_factory, "fast", now=LEASE + 1)
+
+    async with uow_factory() as uow:
+        slow = await uow.jobs.transition(
+            "job-1",
+            JobStatus.FAILED,
+            expect=(JobStatus.RUNNING,),
+            now=at(99),
+            worker="slow",
+            error="timed out",
+        )
+        fast = await uow.jobs.transition(
+            "job-1",
+            JobStatus.QUEUED,
+            expect=(JobStatus.RUNNING,),
+            now=at(99),
+            worker="fast",
+            run_after=at(120),
+            lease_owner=None,
+            lease_expires_at=None,
+            error="provider busy",
+        )
+        await uow.commit()
+
+    assert (slow, fast) == (False, True)
+    stored = await _get(uow_factory, "job-1")
+    assert stored.status is JobStatus.QUEUED
+    assert (stored.run_after, stored.lease_owner, stored.lease_expires_at) == (at(120), None, None)
+    assert stored.error == "provider busy"
+    assert stored.attempts == 2
+
+
+async def test_a_transition_refuses_fields_a_job_does_not_have(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory)
+    await _add(uow_factory, job("job-1", account_id))
+
+    async with uow_factory() as uow:
+        with pytest.raises(TypeError, match="colour"):
+            await uow.jobs.transition(
+                "job-1", JobStatus.RUNNING, expect=(JobStatus.QUEUED,), now=at(1), colour="red"
+            )
+
+
+async def test_unfinished_lists_only_the_accounts_queued_and_running_jobs(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    mine = await new_account(uow_factory, "ada")
+    theirs = await new_account(uow_factory, "bob")
+    await _add(
+        uow_factory,
+        job("queued", mine, created=3),
+        job(
+            "running",
+            mine,
+            created=1,
+            status=JobStatus.RUNNING,
+            lease_owner="w",
+            attempts=1,
+            lease_expires_at=at(100),
+        ),
+        job("done", mine, created=2, status=JobStatus.SUCCEEDED, finished_at=at(2)),
+        job("failed", mine, created=4, status=JobStatus.FAILED, error="no"),
+        job("other", theirs, created=0),
+    )
+
+    async with uow_factory() as uow:
+        unfinished = await uow.jobs.unfinished(mine)
+
+    assert [each.id for each in unfinished] == ["running", "queued"]
+
+
+async def test_a_job_reads_back_exactly_as_it_was_added(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory)
+    original = job(
+        "job-1",
+        account_id,
+        payload={"prompt": "ein Becher auf Marmor ☕", "sizes": [1080, 1350], "n": 1},
+        address=ReplyAddress("discord", "G1", channel="C9", interaction="tok-1", user_id="U7"),
+        max_attempts=5,
+        run_after=at(30),
+        result={"note": "kept"},
+    )
+    await _add(uow_factory, original)
+
+    assert await _get(uow_factory, "job-1") == original
+    async with uow_factory() as uow:
+        assert await uow.jobs.get("no-such-job") is None

@@ -1,0 +1,76 @@
+"""The unit of work: one transaction that is kept only when committed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import StatementError
+
+from adapters.sql.tables import accounts
+from adapters.sql.uow import SqlUnitOfWorkFactory
+from core.model import Movement
+from tests.adapters.sql.builders import T0, new_account
+
+
+async def test_leaving_without_commit_rolls_everything_back(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        account, _ = await uow.accounts.ensure("console", "local", "ada", "Ada", T0)
+        await uow.ledger.post(account.id, Movement.GRANT, 25, "grant:ada", T0)
+
+    async with uow_factory() as uow:
+        assert await uow.accounts.get(account.id) is None
+        _, created = await uow.accounts.ensure("console", "local", "ada", "Ada", T0)
+    assert created
+
+
+async def test_an_error_inside_the_unit_rolls_back_and_propagates(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory, credits=5)
+
+    with pytest.raises(RuntimeError, match="provider down"):
+        async with uow_factory() as uow:
+            await uow.ledger.post(account_id, Movement.RESERVE, -5, "reserve:1", T0)
+            raise RuntimeError("provider down")
+
+    async with uow_factory() as uow:
+        assert await uow.ledger.balance(account_id) == 5
+
+
+async def test_work_after_a_commit_needs_its_own_commit(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory, credits=5)
+
+    async with uow_factory() as uow:
+        await uow.ledger.post(account_id, Movement.RESERVE, -2, "reserve:1", T0)
+        await uow.commit()
+        await uow.ledger.post(account_id, Movement.RESERVE, -2, "reserve:2", T0)
+
+    async with uow_factory() as uow:
+        assert await uow.ledger.balance(account_id) == 3
+        assert [e.idempotency_key for e in await uow.ledger.recent(account_id, 5)] == [
+            "reserve:1",
+            "grant:ada",
+        ]
+
+
+async def test_times_read_back_are_aware_utc_and_naive_times_are_refused(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory)
+
+    async with uow_factory.engine.connect() as connection:
+        stored = await connection.scalar(
+            select(accounts.c.created_at).where(accounts.c.id == account_id)
+        )
+    assert stored == T0
+    assert stored.utcoffset() == timedelta(0)
+
+    with pytest.raises(StatementError, match="naive datetime"):
+        async with uow_factory() as uow:
+            await uow.accounts.ensure("console", "local", "bob", "Bob", datetime(2025, 1, 1))
