@@ -68,7 +68,7 @@ def serve(env: dict[str, str]) -> Iterator[str]:
         yield env["AIOE_PUBLIC_URL"]
     finally:
         process.terminate()
-        process.wait(10)
+        process.communicate(timeout=10)
 
 
 def test_help_lists_the_commands(env: dict[str, str]) -> None:

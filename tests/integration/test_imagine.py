@@ -117,7 +117,7 @@ async def test_a_prompt_alone_on_studio_names_the_setting_and_costs_nothing(chat
 @pytest.mark.parametrize(
     ("line", "fragment"),
     [
-        ("/imagine --image x.png --template nope", "no template called nope"),
+        ("/imagine a mug --template nope", "no template called nope"),
         ("/imagine --n 9 a mug", "1 to 4 images"),
         ("/imagine", "Tell me what to make"),
     ],

@@ -1,0 +1,1 @@
+"""Fetching public web pages safely, and reading products from them."""
