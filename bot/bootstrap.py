@@ -6,12 +6,17 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from adapters.imaging.reframe import PillowReframer
+
 from adapters.blobs.local import LocalBlobStore
+from adapters.fetch.guard import GuardedFetcher
+from adapters.fetch.product import PageProductReader
+from adapters.fetch.targets import parse_allow
 from adapters.imaging.decode import PillowDecoder
 from adapters.security.signer import HmacSigner
 from adapters.sql.engine import create_engine, migrate_async
@@ -19,13 +24,15 @@ from adapters.sql.uow import SqlUnitOfWorkFactory
 from bot.settings import CONFIG_DIR, Settings
 from core.app import Bot
 from core.credits import Credits
-from core.generation import IMAGINE, Generation, GenerationConfig
+from core.describe import Describing
+from core.generation import IMAGINE, REFORMAT, Costs, Generation
 from core.ids import new_id
 from core.jobs import RetryPolicy, Worker
 from core.links import Links
 from core.model import ReplyAddress
-from core.ports import BlobStore, Delivery, ImageProvider
+from core.ports import BlobStore, Delivery, Describer, ImageProvider, Moderator
 from core.replies import Reply
+from core.sources import Sources
 from core.templates import Catalog, load_catalog
 
 log = logging.getLogger(__name__)
@@ -75,7 +82,7 @@ class App:
         worker = Worker(
             name=name or f"{socket.gethostname()}:{os.getpid()}:{new_id('w', 4)}",
             uow_factory=self.uow_factory,
-            handlers={IMAGINE: self.generation},
+            handlers={IMAGINE: self.generation, REFORMAT: self.generation},
             credits=self.credits,
             blobs=self.blobs,
             deliver=self.deliveries,
@@ -87,14 +94,49 @@ class App:
         return worker
 
 
-def build_provider(settings: Settings) -> ImageProvider:
-    if settings.provider == "openai":
-        from adapters.imaging.openai_provider import build_openai_provider
+@dataclass(frozen=True)
+class Imaging:
+    """The image side, as settings choose it."""
 
-        return build_openai_provider(settings)
+    provider: ImageProvider
+    studio: ImageProvider
+    describer: Describer
+    moderator: Moderator
+
+
+async def build_imaging(
+    settings: Settings, stack: AsyncExitStack, provider: ImageProvider | None
+) -> Imaging:
+    from adapters.imaging.describe import StudioDescriber
+
     from adapters.imaging.studio import StudioProvider
 
-    return StudioProvider(cost=settings.studio_cost)
+    studio = StudioProvider(cost=settings.studio_cost)
+    if settings.provider != "openai":
+        from adapters.moderation import BlockListModerator
+
+        return Imaging(
+            provider or studio,
+            studio,
+            StudioDescriber(),
+            BlockListModerator(settings.blocked_words),
+        )
+    from adapters.imaging.openai_client import make_client
+    from adapters.imaging.openai_describer import OpenAIDescriber
+    from adapters.imaging.openai_provider import OpenAIImageConfig, OpenAIProvider
+    from adapters.moderation import OpenAIModerator
+
+    client = make_client(api_key=settings.openai_api_key, base_url=settings.openai_base_url)
+    stack.push_async_callback(client.close)
+    config = OpenAIImageConfig(
+        model=settings.openai_image_model, credits_per_image=settings.openai_cost
+    )
+    return Imaging(
+        provider or OpenAIProvider(client, config=config),
+        studio,
+        OpenAIDescriber(client, model=settings.openai_vision_model),
+        OpenAIModerator(client),
+    )
 
 
 def build_blobs(settings: Settings) -> BlobStore:
@@ -117,8 +159,9 @@ async def bootstrap(
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
-    engine = create_engine(url)
-    try:
+    async with AsyncExitStack() as stack:
+        engine = create_engine(url)
+        stack.push_async_callback(engine.dispose)
         if migrate if migrate is not None else url.startswith("sqlite"):
             await migrate_async(engine)
         uow_factory = SqlUnitOfWorkFactory(engine)
@@ -131,16 +174,32 @@ async def bootstrap(
         )
         catalog = load_catalog(CONFIG_DIR / "templates.toml")
         credits = Credits(utcnow, settings.free_credits)
+        imaging = await build_imaging(settings, stack, provider)
+        fetcher = await stack.enter_async_context(
+            GuardedFetcher(allow=parse_allow(settings.fetch_allow))
+        )
+        sources = Sources(PillowDecoder(), PageProductReader(fetcher), fetcher)
         generation = Generation(
             uow_factory=uow_factory,
             credits=credits,
             blobs=blobs,
-            decoder=PillowDecoder(),
-            provider=provider or build_provider(settings),
+            sources=sources,
+            provider=imaging.provider,
+            studio=imaging.studio,
+            reframer=PillowReframer(),
             catalog=catalog,
             links=links,
             clock=utcnow,
-            config=GenerationConfig(max_attempts=settings.job_max_attempts),
+            moderator=imaging.moderator,
+            costs=Costs(reformat=settings.reformat_cost),
+            max_attempts=settings.job_max_attempts,
+        )
+        describing = Describing(
+            uow_factory=uow_factory,
+            credits=credits,
+            sources=sources,
+            describer=imaging.describer,
+            cost=settings.describe_cost,
         )
         workers: list[Worker] = []
 
@@ -152,6 +211,7 @@ async def bootstrap(
             uow_factory=uow_factory,
             credits=credits,
             generation=generation,
+            describing=describing,
             catalog=catalog,
             clock=utcnow,
             wake_workers=wake_workers,
@@ -168,5 +228,3 @@ async def bootstrap(
             bot=bot,
             workers=workers,
         )
-    finally:
-        await engine.dispose()

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     free_credits: int = Field(10, ge=0)
     studio_cost: int = Field(1, ge=0)
     openai_cost: int = Field(4, ge=0)
+    describe_cost: int = Field(1, ge=0)
+    reformat_cost: int = Field(1, ge=0)
+    blocked_words: list[str] = Field(default_factory=list)
+    openai_image_model: str = "gpt-image-1.5"
+    openai_vision_model: str = "gpt-4.1-mini"
     link_ttl_days: float = Field(7, gt=0)
     job_max_attempts: int = Field(3, ge=1)
     job_retry_base_seconds: float = Field(2.0, ge=0)

@@ -7,8 +7,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from core import messages
-from core.commands import Cancel, Command, Help, Imagine, ListTemplates, ShowCredits
+from core.commands import (
+    Cancel,
+    Command,
+    Describe,
+    Help,
+    Imagine,
+    ListTemplates,
+    Reformat,
+    Reroll,
+    ShowCredits,
+)
 from core.credits import Credits
+from core.describe import Describing
 from core.errors import AioeError, NotFound
 from core.generation import Generation
 from core.identity import Requester
@@ -31,6 +42,7 @@ class Bot:
         uow_factory: UnitOfWorkFactory,
         credits: Credits,
         generation: Generation,
+        describing: Describing,
         catalog: Catalog,
         clock: Clock,
         wake_workers: Callable[[], None] = lambda: None,
@@ -38,11 +50,15 @@ class Bot:
         self._uow = uow_factory
         self._credits = credits
         self._generation = generation
+        self._describing = describing
         self._catalog = catalog
         self._clock = clock
         self._wake = wake_workers
         self._handlers: dict[type[Any], Handler] = {
             Imagine: self._imagine,
+            Reroll: self._reroll,
+            Reformat: self._reformat,
+            Describe: self._describe,
             Cancel: self._cancel,
             ListTemplates: self._templates,
             ShowCredits: self._show_credits,
@@ -69,6 +85,19 @@ class Bot:
         reply = await self._generation.imagine(account, command, address)
         self._wake()
         return reply
+
+    async def _reroll(self, account: Account, command: Reroll, address: ReplyAddress) -> Reply:
+        reply = await self._generation.reroll(account, command, address)
+        self._wake()
+        return reply
+
+    async def _reformat(self, account: Account, command: Reformat, address: ReplyAddress) -> Reply:
+        reply = await self._generation.reformat(account, command, address)
+        self._wake()
+        return reply
+
+    async def _describe(self, account: Account, command: Describe, address: ReplyAddress) -> Reply:
+        return await self._describing.describe(account, command)
 
     async def _cancel(self, account: Account, command: Cancel, address: ReplyAddress) -> Reply:
         job_id = command.job_id.strip()

@@ -26,6 +26,29 @@ class Imagine:
 
 
 @dataclass(frozen=True, slots=True)
+class Describe:
+    """Write a ready-to-use generation prompt from a product photo or product page."""
+
+    image: ImageUpload | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reroll:
+    """More like this: an earlier image's request again, with a new seed."""
+
+    image_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reformat:
+    """An earlier image in another format, without a new AI call."""
+
+    image_id: str
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
 class Cancel:
     """Cancel one of the requester's running jobs and return its credits."""
 
@@ -47,4 +70,4 @@ class Help:
     """The commands and where the policy lives."""
 
 
-Command = Imagine | Cancel | ListTemplates | ShowCredits | Help
+Command = Imagine | Describe | Reroll | Reformat | Cancel | ListTemplates | ShowCredits | Help

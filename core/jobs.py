@@ -12,7 +12,7 @@ from typing import Protocol
 
 from core import messages
 from core.credits import Credits
-from core.errors import AioeError, ContentRejected, ProviderFailed, RateLimited
+from core.errors import AioeError, ProviderFailed, RateLimited
 from core.model import ImageRecord, Job, JobStatus, ReplyAddress
 from core.ports import BlobStore, Clock, UnitOfWorkFactory
 from core.replies import Error, Reply
@@ -111,37 +111,39 @@ class Worker:
                     await asyncio.wait_for(self.wake.wait(), poll_seconds)
 
     async def _process(self, job: Job) -> None:
-        if job.attempts > job.max_attempts:
-            await self._fail(job, messages.PROVIDER_UNAVAILABLE)
+        if job.attempts > job.max_attempts:  # its workers kept dying: give up
+            await self._fail(job, self._failed(job, messages.PROVIDER_UNAVAILABLE))
             return
         handler = self._handlers.get(job.kind)
         if handler is None:
             log.error("no handler for job kind %s (job %s)", job.kind, job.id)
-            await self._fail(job, messages.INTERNAL_FAILURE)
+            await self._fail(job, self._failed(job, messages.INTERNAL_FAILURE))
             return
         heartbeat = asyncio.create_task(self._heartbeat(job))
         try:
             outcome = await handler.run(job)
-        except RateLimited as error:
-            await self._retry_or_fail(job, error, error.retry_after)
-        except ContentRejected as error:
-            await self._fail(job, error.message, refused=True)
         except ProviderFailed as error:
             if error.transient:
-                await self._retry_or_fail(job, error, None)
+                retry_after = error.retry_after if isinstance(error, RateLimited) else None
+                await self._retry_or_fail(job, error, retry_after)
             else:
-                await self._fail(job, error.message)
-        except AioeError as error:
-            await self._fail(job, error.message)
+                await self._fail(job, self._failed(job, error.message))
+        except AioeError as error:  # the request itself was refused: a full sentence
+            refund = messages.CREDITS_RETURNED.format(cost=job.cost)
+            await self._fail(job, f"{error.message} {refund}")
         except Exception:
             log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
-            await self._fail(job, messages.INTERNAL_FAILURE)
+            await self._fail(job, self._failed(job, messages.INTERNAL_FAILURE))
         else:
             await self._succeed(job, outcome)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+
+    @staticmethod
+    def _failed(job: Job, reason: str) -> str:
+        return messages.JOB_FAILED.format(reason=reason, cost=job.cost)
 
     async def _heartbeat(self, job: Job) -> None:
         while True:
@@ -190,7 +192,7 @@ class Worker:
         self, job: Job, error: ProviderFailed, retry_after: float | None
     ) -> None:
         if job.attempts >= job.max_attempts:
-            await self._fail(job, messages.PROVIDER_UNAVAILABLE)
+            await self._fail(job, self._failed(job, messages.PROVIDER_UNAVAILABLE))
             return
         delay = self._retry.delay(job.attempts, retry_after)
         log.info(
@@ -214,7 +216,7 @@ class Worker:
             )
             await uow.commit()
 
-    async def _fail(self, job: Job, reason: str, *, refused: bool = False) -> None:
+    async def _fail(self, job: Job, text: str) -> None:
         now = self._clock()
         async with self._uow() as uow:
             won = await uow.jobs.transition(
@@ -226,21 +228,16 @@ class Worker:
                 finished_at=now,
                 lease_owner=None,
                 lease_expires_at=None,
-                error=reason,
+                error=text,
             )
             if won:
                 await self._credits.release(
                     uow, job.account_id, job.id, job.cost, reason="job failed"
                 )
                 await uow.commit()
-        if not won:
-            return
-        if refused:
-            text = f"{reason} {messages.CREDITS_RETURNED.format(cost=job.cost)}"
-        else:
-            text = messages.JOB_FAILED.format(reason=reason, cost=job.cost)
-        await self._send(job, Error(text))
-        self._notify(job)
+        if won:
+            await self._send(job, Error(text))
+            self._notify(job)
 
     async def _send(self, job: Job, reply: Reply) -> None:
         try:

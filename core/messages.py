@@ -56,7 +56,13 @@ IMAGE_GONE = "This image no longer exists."
 
 # --- help ------------------------------------------------------------------
 HELP = """Commands:
-  /imagine [prompt] --image FILE | --url URL [--template NAME] [--format NAME] [--n 1-4]
+  /imagine [prompt] [--image FILE | --url URL] [--template NAME] [--format NAME] [--n 1-4]
+                         marketing images from a product photo, a product page or a prompt
+  /describe --image FILE | --url URL
+                         a ready-to-use generation prompt for your product
+  /reroll IMAGE_ID       more like this: the same request with a new variation
+  /reformat IMAGE_ID FORMAT
+                         the same picture in another format, without a new AI call
   /cancel JOB_ID         cancel a running job; its credits are returned
   /templates             templates and formats
   /credits               your balance and last movements
@@ -64,6 +70,15 @@ HELP = """Commands:
 TEMPLATES_HEADER = "Templates (name, default format, description):"
 FORMATS_HEADER = "Formats:"
 CREDITS_RETURNED = "Your {cost} credits were returned."
-URL_SOURCES_UNAVAILABLE = "Product-page URLs are not supported yet; attach a product photo instead."
 SOMETHING_WENT_WRONG = "Something went wrong on our side; please try again in a moment."
 NOT_A_COMMAND = "Commands start with a slash, like /imagine or /help."
+PAGE_HAS_NO_IMAGE = (
+    "I found the product on that page but no picture of it I can use; "
+    "upload a photo of the product instead."
+)
+IMAGE_NOT_FOUND = "You have no image {image_id}; image IDs are in the replies to /imagine."
+SAME_FORMAT = "That image is already {format}; pick another format."
+SOURCE_GONE = "The photo that image was made from is no longer stored; start again with /imagine."
+DESCRIBE_NEEDS_SOURCE = "Attach a product photo or give a product-page URL to describe."
+DESCRIBE_FAILED = "Sorry, I couldn't write a prompt ({reason}); nothing was charged."
+DESCRIBED = "Here is a prompt for your product ({cost} credit(s)):\n{prompt}"

@@ -19,6 +19,7 @@ from core.model import (
     PostResult,
 )
 from core.replies import Reply
+from core.templates import Format
 
 Clock = Callable[[], datetime]
 
@@ -195,3 +196,9 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class Reframer(Protocol):
+    """Puts a finished picture into another format without any AI (extends or crops)."""
+
+    async def reframe(self, image: bytes, fmt: Format) -> RenderedImage: ...

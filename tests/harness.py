@@ -67,7 +67,11 @@ def blob_files(data_dir: Path) -> list[Path]:
 
 @asynccontextmanager
 async def running_app(
-    data_dir: Path, database_url: str, *, provider: ImageProvider | None = None, **overrides: Any
+    data_dir: Path,
+    database_url: str,
+    *,
+    image_provider: ImageProvider | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[App]:
     settings = Settings(
         data_dir=data_dir,
@@ -76,7 +80,7 @@ async def running_app(
         job_retry_base_seconds=0,
         **overrides,
     )
-    async with bootstrap(settings, migrate=True, provider=provider) as app:
+    async with bootstrap(settings, migrate=True, provider=image_provider) as app:
         yield app
 
 

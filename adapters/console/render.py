@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from core.replies import Confirm, Error, Images, Private, Progress, Reply
+from core.replies import Action, Confirm, Error, Images, Private, Progress, Reply
+
+#: What a typed command still needs after the part a reply can fill in.
+_TO_TYPE = {"reformat": " FORMAT"}
+
+
+def typed(action: Action) -> str:
+    """The command a person types to take an action."""
+    return action.command + _TO_TYPE.get(action.kind, "")
 
 
 def to_json(reply: Reply) -> dict[str, Any]:
@@ -23,7 +31,7 @@ def to_json(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, Progress):
         data["job_id"] = reply.job_id
     if reply.actions:
-        data["actions"] = [action.command for action in reply.actions]
+        data["actions"] = [typed(action) for action in reply.actions]
     return data
 
 
@@ -33,17 +41,21 @@ def to_line(reply: Reply) -> str:
 
 def to_text(reply: Reply) -> str:
     lines = [f"error: {reply.text}" if isinstance(reply, Error) else reply.text]
+    actions = list(reply.actions)
     if isinstance(reply, Images):
-        lines += [f"  {i.id}  {i.width}×{i.height} {i.format}  {i.link}" for i in reply.images]
+        for image in reply.images:
+            lines.append(f"  {image.id}  {image.width}×{image.height} {image.format}  {image.link}")
+            own = [a for a in actions if a.command.endswith(f" {image.id}")]
+            actions = [a for a in actions if a not in own]
+            if own:
+                lines.append("    " + "   ".join(typed(a) for a in own))
     if isinstance(reply, Private) and reply.link:
         lines.append(f"  {reply.link}")
     if isinstance(reply, Confirm):
         lines.append(
-            f"  to confirm, type: {reply.actions[0].command}"
-            if reply.actions
-            else f"  code: {reply.code}"
+            f"  to confirm, type: {typed(actions[0])}" if actions else f"  code: {reply.code}"
         )
-    offered = [a.command for a in reply.actions if not isinstance(reply, Confirm)]
-    if offered:
-        lines.append("  next: " + "   ".join(offered))
+        actions = []
+    if actions:
+        lines.append("  next: " + "   ".join(typed(a) for a in actions))
     return "\n".join(lines)

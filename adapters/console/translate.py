@@ -12,10 +12,13 @@ from core import messages
 from core.commands import (
     Cancel,
     Command,
+    Describe,
     Help,
     ImageUpload,
     Imagine,
     ListTemplates,
+    Reformat,
+    Reroll,
     ShowCredits,
 )
 from core.errors import BadInput
@@ -98,10 +101,35 @@ async def _imagine(words: Words) -> Command:
     )
 
 
+async def _describe(words: Words) -> Command:
+    if words.rest:
+        raise BadInput(messages.BAD_OPTIONS.format(detail="/describe takes --image or --url"))
+    image_path = words.options.get("image")
+    return Describe(
+        image=await read_upload(image_path) if image_path else None,
+        url=words.options.get("url"),
+    )
+
+
+def _arguments(words: Words, count: int, usage: str) -> list[str]:
+    if len(words.rest) != count:
+        raise BadInput(messages.BAD_OPTIONS.format(detail=f"use {usage}"))
+    return words.rest
+
+
+async def _reroll(words: Words) -> Command:
+    (image_id,) = _arguments(words, 1, "/reroll IMAGE_ID")
+    return Reroll(image_id=image_id)
+
+
+async def _reformat(words: Words) -> Command:
+    image_id, fmt = _arguments(words, 2, "/reformat IMAGE_ID FORMAT")
+    return Reformat(image_id=image_id, format=fmt)
+
+
 async def _cancel(words: Words) -> Command:
-    if len(words.rest) != 1:
-        raise BadInput(messages.BAD_OPTIONS.format(detail="/cancel takes one job ID"))
-    return Cancel(job_id=words.rest[0])
+    (job_id,) = _arguments(words, 1, "/cancel JOB_ID")
+    return Cancel(job_id=job_id)
 
 
 async def _constant(command: Command) -> Command:
@@ -110,6 +138,9 @@ async def _constant(command: Command) -> Command:
 
 COMMANDS: dict[str, tuple[frozenset[str], Builder]] = {
     "/imagine": (frozenset({"image", "url", "template", "format", "n"}), _imagine),
+    "/describe": (frozenset({"image", "url"}), _describe),
+    "/reroll": (frozenset(), _reroll),
+    "/reformat": (frozenset(), _reformat),
     "/cancel": (frozenset(), _cancel),
     "/templates": (frozenset(), lambda _: _constant(ListTemplates())),
     "/credits": (frozenset(), lambda _: _constant(ShowCredits())),

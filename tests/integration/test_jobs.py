@@ -55,7 +55,7 @@ def provider() -> ScriptedProvider:
 async def jobs_chat(
     tmp_path: Path, database_url: str, provider: ScriptedProvider
 ) -> AsyncIterator[Chat]:
-    async with running_app(tmp_path / "var", database_url, provider=provider) as app:
+    async with running_app(tmp_path / "var", database_url, image_provider=provider) as app:
         yield Chat(app)
 
 

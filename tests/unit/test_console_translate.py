@@ -55,7 +55,7 @@ async def test_simple_commands(line: str, expected: object) -> None:
         ("/imagine --colour red", "no option --colour"),
         ("/imagine --template", "needs a value"),
         ('/imagine "unclosed', "couldn't read that command"),
-        ("/cancel", "one job ID"),
+        ("/cancel", "use /cancel JOB_ID"),
         ("/imagine --image /no/such/file.png", "couldn't read the file"),
     ],
 )

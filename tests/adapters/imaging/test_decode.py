@@ -1,0 +1,166 @@
+"""The decoder: what it refuses, and how it normalises what it accepts."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from adapters.imaging.decode import PillowDecoder, sniff
+from core import messages
+from core.errors import BadInput
+from core.imaging import SourceImage
+from tests.adapters.imaging.photos import encode, png_claiming, product_photo
+
+
+def pixels(source: SourceImage) -> np.ndarray:
+    with Image.open(io.BytesIO(source.data)) as im:
+        assert im.format == "PNG"
+        assert im.mode in ("RGB", "RGBA")
+        return np.asarray(im)
+
+
+async def refused(decoder: PillowDecoder, data: bytes) -> str:
+    with pytest.raises(BadInput) as caught:
+        await decoder.load(data)
+    return caught.value.message
+
+
+async def test_a_jpeg_photo_becomes_an_rgb_png(decoder: PillowDecoder) -> None:
+    source = await decoder.load(encode(product_photo(), "JPEG", quality=90))
+    assert (source.width, source.height, source.has_alpha) == (480, 360, False)
+    assert pixels(source).shape == (360, 480, 3)
+
+
+async def test_a_text_file_named_png_is_refused(decoder: PillowDecoder, tmp_path: Path) -> None:
+    path = tmp_path / "photo.png"
+    path.write_text("this is not an image, whatever its name says\n" * 10)
+    assert await refused(decoder, path.read_bytes()) == messages.IMAGE_NOT_SUPPORTED
+
+
+async def test_a_gif_is_refused_even_though_pillow_reads_it(decoder: PillowDecoder) -> None:
+    data = encode(Image.new("RGB", (100, 100), (200, 10, 10)), "GIF")
+    assert await refused(decoder, data) == messages.IMAGE_NOT_SUPPORTED
+
+
+async def test_a_truncated_png_is_refused(decoder: PillowDecoder) -> None:
+    data = encode(product_photo())
+    assert await refused(decoder, data[: len(data) // 2]) == messages.IMAGE_TRUNCATED
+
+
+async def test_a_truncated_jpeg_is_refused(decoder: PillowDecoder) -> None:
+    data = encode(product_photo(), "JPEG", quality=90)
+    assert await refused(decoder, data[: len(data) * 2 // 3]) == messages.IMAGE_TRUNCATED
+
+
+async def test_a_png_with_a_broken_header_is_refused(decoder: PillowDecoder) -> None:
+    data = bytearray(encode(product_photo()))
+    data[20:28] = b"\xff" * 8  # inside IHDR: the checksum no longer matches
+    assert await refused(decoder, bytes(data)) == messages.IMAGE_TRUNCATED
+
+
+async def test_a_decompression_bomb_is_refused_from_its_header(decoder: PillowDecoder) -> None:
+    bomb = png_claiming(50_000, 50_000)
+    assert len(bomb) < 200
+    assert await refused(decoder, bomb) == messages.IMAGE_TOO_MANY_PIXELS.format(limit_mp=40)
+
+
+async def test_a_picture_just_over_the_pixel_limit_is_refused_without_a_warning() -> None:
+    # 100 MP: above Pillow's own warning threshold, which must not fire (warnings are errors).
+    decoder = PillowDecoder()
+    assert await refused(decoder, png_claiming(10_000, 10_000)) == (
+        messages.IMAGE_TOO_MANY_PIXELS.format(limit_mp=40)
+    )
+
+
+async def test_the_pixel_limit_is_a_constructor_argument() -> None:
+    decoder = PillowDecoder(max_pixels=100_000)
+    data = encode(Image.new("RGB", (400, 300), (10, 10, 10)))
+    assert await refused(decoder, data) == messages.IMAGE_TOO_MANY_PIXELS.format(limit_mp=0)
+
+
+async def test_a_file_over_20_mb_is_refused_before_anything_else(decoder: PillowDecoder) -> None:
+    data = b"\x89PNG\r\n\x1a\n" + bytes(20 * 1024 * 1024)
+    assert await refused(decoder, data) == messages.IMAGE_TOO_LARGE.format(limit_mb=20)
+
+
+async def test_a_tiny_image_is_refused(decoder: PillowDecoder) -> None:
+    data = encode(Image.new("RGB", (300, 40), (10, 10, 10)))
+    assert await refused(decoder, data) == messages.IMAGE_TOO_SMALL.format(minimum=64)
+
+
+async def test_a_cmyk_jpeg_is_converted_to_rgb(decoder: PillowDecoder) -> None:
+    data = encode(Image.new("CMYK", (120, 80), (0, 255, 255, 0)), "JPEG", quality=95)
+    red = pixels(await decoder.load(data))[40, 60]
+    assert red[0] > 230 and red[1] < 30 and red[2] < 30
+
+
+async def test_a_16_bit_png_is_scaled_to_8_bits(decoder: PillowDecoder) -> None:
+    ramp = np.tile(np.linspace(0, 65535, 256).astype(np.uint16), (64, 1))
+    image = Image.fromarray(ramp)
+    assert image.mode == "I;16"
+    out = pixels(await decoder.load(encode(image)))
+    assert out.shape == (64, 256, 3)
+    assert out[0, 0, 0] == 0 and out[0, -1, 0] == 255 and 120 < out[0, 128, 0] < 135
+
+
+async def test_a_palette_png_with_transparency_keeps_it(decoder: PillowDecoder) -> None:
+    image = Image.new("P", (100, 100), 0)
+    image.putpalette([255, 0, 0, 0, 0, 255])
+    image.paste(1, (0, 0, 50, 100))
+    source = await decoder.load(encode(image, transparency=1))
+    out = pixels(source)
+    assert source.has_alpha
+    assert out[50, 10, 3] == 0 and tuple(out[50, 80]) == (255, 0, 0, 255)
+
+
+async def test_an_opaque_alpha_channel_is_dropped(decoder: PillowDecoder) -> None:
+    source = await decoder.load(encode(Image.new("RGBA", (100, 100), (1, 2, 3, 255))))
+    assert not source.has_alpha
+    assert pixels(source).shape == (100, 100, 3)
+
+
+async def test_greyscale_with_alpha_becomes_rgba(decoder: PillowDecoder) -> None:
+    image = Image.new("LA", (100, 100), (128, 255))
+    image.paste((128, 0), (0, 0, 100, 20))
+    source = await decoder.load(encode(image))
+    assert source.has_alpha and pixels(source)[50, 50].tolist() == [128, 128, 128, 255]
+
+
+async def test_a_one_bit_png_becomes_rgb(decoder: PillowDecoder) -> None:
+    image = Image.new("1", (100, 100), 1)
+    source = await decoder.load(encode(image))
+    assert pixels(source)[5, 5].tolist() == [255, 255, 255]
+
+
+async def test_the_exif_orientation_is_applied(decoder: PillowDecoder) -> None:
+    image = Image.new("RGB", (200, 100), (255, 255, 255))
+    image.paste((0, 0, 0), (0, 0, 40, 100))  # a black band on the left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was turned: rotate 90° clockwise to view
+    source = await decoder.load(encode(image, "JPEG", quality=95, exif=exif.tobytes()))
+    out = pixels(source)
+    assert (source.width, source.height) == (100, 200)
+    assert out[10, 50].max() < 40  # the band is now along the top
+    assert out[190, 50].min() > 215
+
+
+async def test_a_webp_is_accepted(decoder: PillowDecoder) -> None:
+    source = await decoder.load(encode(product_photo(), "WEBP", quality=80))
+    assert (source.width, source.height) == (480, 360)
+
+
+async def test_an_animated_webp_gives_its_first_frame(decoder: PillowDecoder) -> None:
+    frames = [Image.new("RGB", (80, 80), colour) for colour in ((250, 0, 0), (0, 0, 250))]
+    data = encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], lossless=True)
+    out = pixels(await decoder.load(data))
+    assert out[40, 40].tolist() == [250, 0, 0]
+
+
+def test_formats_are_recognised_by_their_first_bytes() -> None:
+    assert sniff(encode(Image.new("RGB", (8, 8)), "WEBP")) == "WEBP"
+    assert sniff(encode(Image.new("RGB", (8, 8)), "JPEG")) == "JPEG"
+    assert sniff(encode(Image.new("RGB", (8, 8)), "BMP")) is None
