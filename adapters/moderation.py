@@ -12,22 +12,10 @@ import openai
 from openai import AsyncOpenAI
 
 from adapters.imaging.openai_client import ClientHolder, Retrier, translate
+from core import messages
 from core.errors import ContentRejected, ProviderFailed
 
 log = logging.getLogger(__name__)
-
-# User-facing sentences: the moderator runs while a command is answered, so these are
-# shown on their own.
-PROMPT_FLAGGED = (
-    "That prompt was flagged by the content check as possibly harmful; please rephrase it."
-)
-PROMPT_HAS_BLOCKED_WORD = "That prompt uses a word that is not allowed here; please rephrase it."
-MODERATION_UNAVAILABLE = (
-    "The content check is not answering right now; please try again in a few minutes."
-)
-MODERATION_MISCONFIGURED = (
-    "The content check is not set up correctly; the operator must check OPENAI_API_KEY."
-)
 
 
 class OpenAIModerator:
@@ -59,11 +47,13 @@ class OpenAIModerator:
         except openai.OpenAIError as error:
             failure = translate(error, model=self.model)
             transient = isinstance(failure, ProviderFailed) and failure.transient
-            sentence = MODERATION_UNAVAILABLE if transient else MODERATION_MISCONFIGURED
+            sentence = (
+                messages.MODERATION_UNAVAILABLE if transient else messages.MODERATION_MISCONFIGURED
+            )
             raise ProviderFailed(sentence, transient=transient) from error
         if any(result.flagged for result in answer.results):
             log.info("a prompt was flagged by %s (moderation %s)", answer.model, answer.id)
-            raise ContentRejected(PROMPT_FLAGGED)
+            raise ContentRejected(messages.PROMPT_FLAGGED)
 
     async def aclose(self) -> None:
         await self._holder.aclose()
@@ -96,4 +86,4 @@ class BlockListModerator:
 
     async def check(self, text: str) -> None:
         if self._pattern is not None and self._pattern.search(text):
-            raise ContentRejected(PROMPT_HAS_BLOCKED_WORD)
+            raise ContentRejected(messages.PROMPT_HAS_BLOCKED_WORD)

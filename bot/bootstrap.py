@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adapters.imaging.reframe import PillowReframer
-
 from adapters.blobs.local import LocalBlobStore
 from adapters.fetch.guard import GuardedFetcher
 from adapters.fetch.product import PageProductReader
 from adapters.fetch.targets import parse_allow
 from adapters.imaging.decode import PillowDecoder
+from adapters.imaging.reframe import PillowReframer
 from adapters.security.signer import HmacSigner
 from adapters.sql.engine import create_engine, migrate_async
 from adapters.sql.uow import SqlUnitOfWorkFactory
@@ -108,7 +107,6 @@ async def build_imaging(
     settings: Settings, stack: AsyncExitStack, provider: ImageProvider | None
 ) -> Imaging:
     from adapters.imaging.describe import StudioDescriber
-
     from adapters.imaging.studio import StudioProvider
 
     studio = StudioProvider(cost=settings.studio_cost)

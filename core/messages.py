@@ -54,6 +54,61 @@ LINK_INVALID = "This link is not valid."
 LINK_EXPIRED = "This link has expired; ask the bot for a fresh one with /history."
 IMAGE_GONE = "This image no longer exists."
 
+# --- outside URLs ----------------------------------------------------------
+# Full sentences (BadInput), each shown on its own.
+FETCH_BAD_URL = (
+    "That doesn't look like a web address; send a link starting with http:// or https://."
+)
+FETCH_CREDENTIALS_IN_URL = (
+    "That link has a user name or password in it; send the plain page address instead."
+)
+FETCH_NON_WEB_PORT = "I only fetch pages from the standard web ports (80 and 443)."
+FETCH_NOT_PUBLIC = "That address is not a public web page, so I won't fetch it."
+FETCH_UNREACHABLE = "I couldn't reach that site; check the link and try again."
+FETCH_HTTP_ERROR = "The site answered with an error (HTTP {status}); check the link and try again."
+FETCH_TIMED_OUT = "The site took too long to answer, so I gave up; please try again later."
+FETCH_TOO_MANY_REDIRECTS = "That link redirects too many times, so I gave up following it."
+FETCH_PAGE_TOO_LARGE = "That page is larger than {limit_mb} MB, so I stopped reading it."
+FETCH_IMAGE_TOO_LARGE = "That image is larger than {limit_mb} MB, so I stopped downloading it."
+FETCH_NOT_HTML = "That link is not a web page; send the address of a product page."
+FETCH_NOT_IMAGE = "That link is not a PNG, JPEG or WebP image."
+FETCH_NOT_DATA = "The shop's product data was not in a format I can read."
+FETCH_NO_PRODUCT = "I couldn't find a product on that page; try uploading a photo instead."
+
+# --- AI provider -----------------------------------------------------------
+# Lower-case clauses (ProviderFailed, RateLimited): shown inside the "({reason})" of
+# JOB_FAILED or DESCRIBE_FAILED.
+OPENAI_BUSY = "the image service is busy"
+OPENAI_UNAVAILABLE = "the image service is not answering"
+OPENAI_BAD_KEY = "the image service rejected the API key, so the operator must check OPENAI_API_KEY"
+OPENAI_NO_QUOTA = (
+    "the image service account is out of quota, so the operator must check its billing"
+)
+OPENAI_UNKNOWN_MODEL = (
+    "the image model {model} is not available, so the operator must check the configured model"
+)
+OPENAI_BAD_ANSWER = "the image service sent an answer that could not be read"
+DESCRIBE_EMPTY = "the image service returned no description"
+# Full sentences (ContentRejected), each shown on its own.
+OPENAI_CONTENT_REJECTED = (
+    "The image service's safety system refused this request; try a different prompt or photo."
+)
+DESCRIBE_DECLINED = "The image service declined to describe this; please try another photo."
+
+# --- moderation ------------------------------------------------------------
+# Full sentences (ContentRejected, and ProviderFailed too): prompts are checked while a
+# command is answered, so every one of these is shown on its own.
+PROMPT_FLAGGED = (
+    "That prompt was flagged by the content check as possibly harmful; please rephrase it."
+)
+PROMPT_HAS_BLOCKED_WORD = "That prompt uses a word that is not allowed here; please rephrase it."
+MODERATION_UNAVAILABLE = (
+    "The content check is not answering right now; please try again in a few minutes."
+)
+MODERATION_MISCONFIGURED = (
+    "The content check is not set up correctly; the operator must check OPENAI_API_KEY."
+)
+
 # --- help ------------------------------------------------------------------
 HELP = """Commands:
   /imagine [prompt] [--image FILE | --url URL] [--template NAME] [--format NAME] [--n 1-4]

@@ -14,10 +14,10 @@ from aiohappyeyeballs import SocketFactoryType
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
-from adapters.fetch import messages
 from adapters.fetch.addresses import IPAddress, is_loopback, is_public, parse_address
 from adapters.fetch.pinning import PinnedResolver
 from adapters.fetch.targets import WEB_PORTS, Target, is_local_name, parse_target
+from core import messages
 from core.errors import BadInput
 from core.ports import Fetched
 
@@ -79,15 +79,15 @@ class GuardedFetcher:
             accept="text/html,application/xhtml+xml;q=0.9",
             types=frozenset({"text/html", "application/xhtml+xml"}),
             limit=page_limit,
-            too_large=messages.PAGE_TOO_LARGE.format(limit_mb=_megabytes(page_limit)),
-            wrong_type=messages.NOT_HTML,
+            too_large=messages.FETCH_PAGE_TOO_LARGE.format(limit_mb=_megabytes(page_limit)),
+            wrong_type=messages.FETCH_NOT_HTML,
         )
         self._image = _Kind(
             accept="image/png,image/jpeg,image/webp",
             types=frozenset({"image/png", "image/jpeg", "image/jpg", "image/webp"}),
             limit=image_limit,
-            too_large=messages.IMAGE_TOO_LARGE.format(limit_mb=_megabytes(image_limit)),
-            wrong_type=messages.NOT_IMAGE,
+            too_large=messages.FETCH_IMAGE_TOO_LARGE.format(limit_mb=_megabytes(image_limit)),
+            wrong_type=messages.FETCH_NOT_IMAGE,
         )
         self._data = _Kind(
             accept="application/json,text/javascript;q=0.9",
@@ -101,7 +101,7 @@ class GuardedFetcher:
             ),
             limit=page_limit,
             too_large=self._page.too_large,
-            wrong_type=messages.NOT_DATA,
+            wrong_type=messages.FETCH_NOT_DATA,
         )
 
     async def __aenter__(self) -> Self:
@@ -143,7 +143,7 @@ class GuardedFetcher:
             async with asyncio.timeout(self._timeout):
                 return await self._follow(url, kind)
         except TimeoutError:
-            raise BadInput(messages.TIMED_OUT) from None
+            raise BadInput(messages.FETCH_TIMED_OUT) from None
 
     async def _follow(self, url: str, kind: _Kind) -> Fetched:
         session = self._open()
@@ -158,15 +158,15 @@ class GuardedFetcher:
                     ) as response:
                         if response.status in _REDIRECTS:
                             if hop == self._max_redirects:
-                                raise BadInput(messages.TOO_MANY_REDIRECTS)
+                                raise BadInput(messages.FETCH_TOO_MANY_REDIRECTS)
                             current = _next_location(target, response)
                             continue
                         return await _read(target, response, kind)
             except TimeoutError:
                 raise
             except (aiohttp.ClientError, OSError):
-                raise BadInput(messages.UNREACHABLE) from None
-        raise BadInput(messages.TOO_MANY_REDIRECTS)
+                raise BadInput(messages.FETCH_UNREACHABLE) from None
+        raise BadInput(messages.FETCH_TOO_MANY_REDIRECTS)
 
     # --- the checks -----------------------------------------------------------
     async def _check(self, url: str) -> tuple[Target, tuple[IPAddress, ...]]:
@@ -175,9 +175,9 @@ class GuardedFetcher:
         if target.ip is not None:
             self._require_public((target.ip,), allowed)
         elif is_local_name(target.host) and not allowed:
-            raise BadInput(messages.NOT_PUBLIC)
+            raise BadInput(messages.FETCH_NOT_PUBLIC)
         if target.port not in WEB_PORTS and not allowed:
-            raise BadInput(messages.NON_WEB_PORT)
+            raise BadInput(messages.FETCH_NON_WEB_PORT)
         if target.ip is not None:
             return target, (target.ip,)
         addresses = await self._lookup(target.host, target.port)
@@ -190,14 +190,14 @@ class GuardedFetcher:
         try:
             results = await self._resolver.resolve(host, port, family=socket.AF_UNSPEC)
         except (OSError, aiohttp.ClientError):
-            raise BadInput(messages.UNREACHABLE) from None
+            raise BadInput(messages.FETCH_UNREACHABLE) from None
         if not results:
-            raise BadInput(messages.UNREACHABLE)
+            raise BadInput(messages.FETCH_UNREACHABLE)
         addresses: list[IPAddress] = []
         for result in results:
             address = parse_address(result["host"])
             if address is None:
-                raise BadInput(messages.NOT_PUBLIC)
+                raise BadInput(messages.FETCH_NOT_PUBLIC)
             addresses.append(address)
         return tuple(dict.fromkeys(addresses))
 
@@ -205,7 +205,7 @@ class GuardedFetcher:
     def _require_public(addresses: tuple[IPAddress, ...], allowed: bool) -> None:
         for address in addresses:
             if not (is_public(address) or (allowed and is_loopback(address))):
-                raise BadInput(messages.NOT_PUBLIC)
+                raise BadInput(messages.FETCH_NOT_PUBLIC)
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
@@ -229,16 +229,16 @@ class GuardedFetcher:
 def _next_location(target: Target, response: aiohttp.ClientResponse) -> str:
     location = response.headers.get(aiohttp.hdrs.LOCATION, "").strip()
     if not location:
-        raise BadInput(messages.UNREACHABLE)
+        raise BadInput(messages.FETCH_UNREACHABLE)
     try:
         return str(target.url.join(URL(location)))
     except (ValueError, TypeError):
-        raise BadInput(messages.BAD_URL) from None
+        raise BadInput(messages.FETCH_BAD_URL) from None
 
 
 async def _read(target: Target, response: aiohttp.ClientResponse, kind: _Kind) -> Fetched:
     if not 200 <= response.status < 300:
-        raise BadInput(messages.HTTP_ERROR.format(status=response.status))
+        raise BadInput(messages.FETCH_HTTP_ERROR.format(status=response.status))
     media_type = response.content_type.lower()
     if media_type not in kind.types:
         raise BadInput(kind.wrong_type)

@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from adapters.fetch import messages, shopify
+from adapters.fetch import shopify
 from adapters.fetch.facts import Facts, clean_text, format_price
 from adapters.fetch.page import DESCRIPTION_LIMIT, PageReading, read_page
+from core import messages
 from core.errors import BadInput
 from core.imaging import Product
 from core.ports import Fetched, Fetcher
@@ -45,7 +46,7 @@ class PageProductReader:
                 sources.insert(0, shop)
         product = assemble(sources, reading.fallback, reading.url)
         if product is None:
-            raise BadInput(messages.NO_PRODUCT)
+            raise BadInput(messages.FETCH_NO_PRODUCT)
         return product
 
     async def _shop_facts(self, reading: PageReading) -> Facts | None:

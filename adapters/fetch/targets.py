@@ -10,7 +10,6 @@ from urllib.parse import unquote, urlsplit
 import idna
 from yarl import URL
 
-from adapters.fetch import messages
 from adapters.fetch.addresses import (
     IPAddress,
     ends_in_number,
@@ -18,6 +17,7 @@ from adapters.fetch.addresses import (
     parse_address,
     parse_loose_ipv4,
 )
+from core import messages
 from core.errors import BadInput
 
 WEB_PORTS = frozenset({80, 443})
@@ -46,12 +46,12 @@ def parse_target(text: str) -> Target:
     try:
         url = URL(text.strip())
     except (ValueError, TypeError):
-        raise BadInput(messages.BAD_URL) from None
+        raise BadInput(messages.FETCH_BAD_URL) from None
     scheme = url.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not url.raw_host:
-        raise BadInput(messages.BAD_URL)
+        raise BadInput(messages.FETCH_BAD_URL)
     if url.raw_user is not None or url.raw_password is not None or "@" in _authority(text):
-        raise BadInput(messages.CREDENTIALS_IN_URL)
+        raise BadInput(messages.FETCH_CREDENTIALS_IN_URL)
     host, ip = canonical_host(url.raw_host)
     port = url.explicit_port if url.explicit_port is not None else _DEFAULT_PORTS[scheme]
     try:
@@ -64,7 +64,7 @@ def parse_target(text: str) -> Target:
             encoded=True,
         )
     except ValueError:
-        raise BadInput(messages.BAD_URL) from None
+        raise BadInput(messages.FETCH_BAD_URL) from None
     return Target(url=rebuilt, scheme=scheme, host=host, port=port, ip=ip)
 
 
@@ -81,21 +81,21 @@ def canonical_host(raw: str) -> tuple[str, IPAddress | None]:
     try:
         host = unquote(raw, errors="strict").strip()
     except UnicodeDecodeError:
-        raise BadInput(messages.BAD_URL) from None
+        raise BadInput(messages.FETCH_BAD_URL) from None
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     if ":" in host:
         if "%" in host:  # a zone id only ever names a local interface
-            raise BadInput(messages.NOT_PUBLIC)
+            raise BadInput(messages.FETCH_NOT_PUBLIC)
         address = parse_address(host)
         if not isinstance(address, IPv6Address):
-            raise BadInput(messages.BAD_URL)
+            raise BadInput(messages.FETCH_BAD_URL)
         return str(address), address
     if not host.isascii():
         try:
             host = idna.encode(host, uts46=True).decode("ascii")
         except (idna.IDNAError, UnicodeError):
-            raise BadInput(messages.BAD_URL) from None
+            raise BadInput(messages.FETCH_BAD_URL) from None
     host = host.lower()
     if host.endswith("."):
         host = host[:-1]
@@ -103,10 +103,10 @@ def canonical_host(raw: str) -> tuple[str, IPAddress | None]:
         try:
             address = parse_loose_ipv4(host)
         except ValueError:
-            raise BadInput(messages.BAD_URL) from None
+            raise BadInput(messages.FETCH_BAD_URL) from None
         return str(address), address
     if len(host) > 253 or not all(_LABEL.match(label) for label in host.split(".")):
-        raise BadInput(messages.BAD_URL)
+        raise BadInput(messages.FETCH_BAD_URL)
     return host, None
 
 

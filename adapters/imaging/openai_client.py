@@ -31,22 +31,6 @@ Sleep = Callable[[float], Awaitable[None]]
 MAX_TIMEOUT = 180.0
 REJECTION_CODES = frozenset({"content_policy_violation", "moderation_blocked"})
 
-# User-facing texts. ``ProviderFailed`` texts are clauses: jobs show them inside
-# ``messages.JOB_FAILED`` ("Sorry, the image could not be made ({reason}); ...").
-OPENAI_BUSY = "the image service is busy"
-OPENAI_UNAVAILABLE = "the image service is not answering"
-OPENAI_BAD_KEY = "the image service rejected the API key, so the operator must check OPENAI_API_KEY"
-OPENAI_NO_QUOTA = (
-    "the image service account is out of quota, so the operator must check its billing"
-)
-OPENAI_UNKNOWN_MODEL = (
-    "the image model {model} is not available, so the operator must check the configured model"
-)
-OPENAI_BAD_ANSWER = "the image service sent an answer that could not be read"
-OPENAI_CONTENT_REJECTED = (
-    "The image service's safety system refused this request; try a different prompt or photo."
-)
-
 
 def make_client(
     *, api_key: str | None = None, base_url: str | None = None, timeout: float = 120.0
@@ -178,16 +162,16 @@ def translate(error: openai.OpenAIError, *, model: str) -> AioeError:
     log.warning("OpenAI call failed for good: %s", _describe(error))
     if isinstance(error, openai.RateLimitError):
         if error.code == "insufficient_quota":
-            return ProviderFailed(OPENAI_NO_QUOTA, transient=False)
-        return RateLimited(OPENAI_BUSY, retry_after=retry_after(error.response.headers))
+            return ProviderFailed(messages.OPENAI_NO_QUOTA, transient=False)
+        return RateLimited(messages.OPENAI_BUSY, retry_after=retry_after(error.response.headers))
     if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
-        return ProviderFailed(OPENAI_BAD_KEY, transient=False)
+        return ProviderFailed(messages.OPENAI_BAD_KEY, transient=False)
     if isinstance(error, openai.BadRequestError) and error.code in REJECTION_CODES:
-        return ContentRejected(OPENAI_CONTENT_REJECTED)
+        return ContentRejected(messages.OPENAI_CONTENT_REJECTED)
     if isinstance(error, openai.NotFoundError) and error.code == "model_not_found":
-        return ProviderFailed(OPENAI_UNKNOWN_MODEL.format(model=model), transient=False)
+        return ProviderFailed(messages.OPENAI_UNKNOWN_MODEL.format(model=model), transient=False)
     if isinstance(error, openai.InternalServerError | openai.APIConnectionError):
-        return ProviderFailed(OPENAI_UNAVAILABLE, transient=True)
+        return ProviderFailed(messages.OPENAI_UNAVAILABLE, transient=True)
     if isinstance(error, openai.APIStatusError):
         return ProviderFailed(messages.PROVIDER_REFUSED, transient=False)
-    return ProviderFailed(OPENAI_BAD_ANSWER, transient=False)
+    return ProviderFailed(messages.OPENAI_BAD_ANSWER, transient=False)

@@ -18,20 +18,15 @@ from PIL import Image
 
 from adapters.imaging.openai_client import (
     MAX_TIMEOUT,
-    OPENAI_BAD_ANSWER,
     ClientHolder,
     Retrier,
     translate,
 )
+from core import messages
 from core.errors import BadInput, ContentRejected, ProviderFailed
 from core.imaging import Product, SourceImage
 
 log = logging.getLogger(__name__)
-
-# User-facing texts (``ProviderFailed`` ones are clauses, as in openai_client).
-DESCRIBE_NEEDS_SOURCE = "Give me a product photo or a product-page URL to describe."
-DESCRIBE_DECLINED = "The image service declined to describe this; please try another photo."
-DESCRIBE_EMPTY = "the image service returned no description"
 
 INSTRUCTIONS = (
     "You write prompts for an image model that makes marketing images of products. "
@@ -103,7 +98,7 @@ class OpenAIDescriber:
 
     async def describe(self, source: SourceImage | None, product: Product | None) -> str:
         if source is None and product is None:
-            raise BadInput(DESCRIBE_NEEDS_SOURCE)
+            raise BadInput(messages.DESCRIBE_NEEDS_SOURCE)
         content: list[ChatCompletionContentPartParam] = [
             {"type": "text", "text": product_text(product)}
         ]
@@ -127,13 +122,13 @@ class OpenAIDescriber:
         except openai.OpenAIError as error:
             raise translate(error, model=self.model) from error
         if not answer.choices:
-            raise ProviderFailed(OPENAI_BAD_ANSWER, transient=True)
+            raise ProviderFailed(messages.OPENAI_BAD_ANSWER, transient=True)
         choice = answer.choices[0]
         if choice.message.refusal or choice.finish_reason == "content_filter":
-            raise ContentRejected(DESCRIBE_DECLINED)
+            raise ContentRejected(messages.DESCRIBE_DECLINED)
         text = one_paragraph(choice.message.content or "", self.max_chars)
         if not text:
-            raise ProviderFailed(DESCRIBE_EMPTY, transient=True)
+            raise ProviderFailed(messages.DESCRIBE_EMPTY, transient=True)
         log.info("described a product with %s (%d characters)", self.model, len(text))
         return text
 

@@ -22,11 +22,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from adapters.imaging.openai_client import (
     MAX_TIMEOUT,
-    OPENAI_BAD_ANSWER,
     ClientHolder,
     Retrier,
     translate,
 )
+from core import messages
 from core.errors import ProviderFailed
 from core.imaging import RenderedImage, RenderSpec
 from core.templates import Format
@@ -113,7 +113,7 @@ def fit(data: bytes, width: int, height: int) -> RenderedImage:
                 picture.convert(mode), (width, height), method=Image.Resampling.LANCZOS
             )
     except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise ProviderFailed(OPENAI_BAD_ANSWER, transient=True) from error
+        raise ProviderFailed(messages.OPENAI_BAD_ANSWER, transient=True) from error
     out = io.BytesIO()
     fitted.save(out, format="PNG")
     return RenderedImage(data=out.getvalue(), width=width, height=height, format="png")
@@ -125,7 +125,7 @@ def _decode_and_fit(encoded: list[str], width: int, height: int) -> list[Rendere
         try:
             raw = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError) as error:
-            raise ProviderFailed(OPENAI_BAD_ANSWER, transient=True) from error
+            raise ProviderFailed(messages.OPENAI_BAD_ANSWER, transient=True) from error
         images.append(fit(raw, width, height))
     return images
 
@@ -167,7 +167,7 @@ class OpenAIProvider:
             raise translate(error, model=self.config.model) from error
         encoded = [item.b64_json for item in answer.data or () if item.b64_json]
         if not encoded:
-            raise ProviderFailed(OPENAI_BAD_ANSWER, transient=True)
+            raise ProviderFailed(messages.OPENAI_BAD_ANSWER, transient=True)
         if len(encoded) < n:
             log.warning("OpenAI returned %d of %d images", len(encoded), n)
         images = await asyncio.to_thread(

@@ -1,8 +1,7 @@
-"""Writes the labelled cut-out set: synthetic product photos and their true masks.
+"""Writes the labelled cut-out set (tests/data/cutout): synthetic photos and their true masks."""
 
-Run ``python tests/data/make_cutout_set.py``; the output is deterministic. Each scene is drawn
-at four times its size and reduced, like a camera, then given sensor noise.
-"""
+# Run ``python tests/data/make_cutout_set.py``; the output is deterministic. Each scene is
+# drawn at four times its size and reduced, like a camera, then given sensor noise.
 
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ import pytest
 from aiohappyeyeballs import AddrInfoType
 from aiohttp import web
 
-from adapters.fetch import messages
 from adapters.fetch.guard import USER_AGENT, GuardedFetcher
+from core import messages
 from core.errors import BadInput
 from tests.adapters.fetch.conftest import LoopbackOnly, MakeFetcher, StubResolver
 from tests.fakes.shop import serve_app
@@ -128,7 +128,7 @@ async def test_a_redirect_to_a_loopback_port_that_is_not_allowed_never_reaches_i
     other_site.page("/admin", "secret")
     with pytest.raises(BadInput) as refused:
         await make_fetcher(allow=site.allow()).fetch_page(f"{site.base}/away")
-    assert str(refused.value) == messages.NOT_PUBLIC
+    assert str(refused.value) == messages.FETCH_NOT_PUBLIC
     assert site.paths == ["/away"]
     assert other_site.requests == []
     assert sockets.attempts == [("127.0.0.1", site.port)]
@@ -146,7 +146,7 @@ async def test_five_redirects_are_followed_and_a_sixth_is_refused(
     site.requests.clear()
     with pytest.raises(BadInput) as refused:
         await fetcher.fetch_page(f"{site.base}/hop/6")
-    assert str(refused.value) == messages.TOO_MANY_REDIRECTS
+    assert str(refused.value) == messages.FETCH_TOO_MANY_REDIRECTS
     assert site.paths == [f"/hop/{n}" for n in range(6, 0, -1)]
 
 
@@ -172,13 +172,13 @@ async def test_relative_redirects_are_resolved_against_the_current_url(
 @pytest.mark.parametrize(
     ("location", "sentence"),
     [
-        ("http://10.0.0.1/", messages.NOT_PUBLIC),
-        ("http://169.254.169.254/latest/meta-data/", messages.NOT_PUBLIC),
-        ("http://metadata.example/", messages.NOT_PUBLIC),
-        ("http://[::ffff:127.0.0.1]/", messages.NOT_PUBLIC),
-        ("http://localhost/", messages.NOT_PUBLIC),
-        ("http://user:pw@shop.example/", messages.CREDENTIALS_IN_URL),
-        ("file:///etc/passwd", messages.BAD_URL),
+        ("http://10.0.0.1/", messages.FETCH_NOT_PUBLIC),
+        ("http://169.254.169.254/latest/meta-data/", messages.FETCH_NOT_PUBLIC),
+        ("http://metadata.example/", messages.FETCH_NOT_PUBLIC),
+        ("http://[::ffff:127.0.0.1]/", messages.FETCH_NOT_PUBLIC),
+        ("http://localhost/", messages.FETCH_NOT_PUBLIC),
+        ("http://user:pw@shop.example/", messages.FETCH_CREDENTIALS_IN_URL),
+        ("file:///etc/passwd", messages.FETCH_BAD_URL),
     ],
 )
 async def test_a_redirect_to_a_forbidden_place_is_refused(
@@ -197,7 +197,7 @@ async def test_a_redirect_without_a_location_is_reported_as_unreachable(
     site.body("/nowhere", b"", "text/html", status=302)
     with pytest.raises(BadInput) as refused:
         await make_fetcher(allow=site.allow()).fetch_page(f"{site.base}/nowhere")
-    assert str(refused.value) == messages.UNREACHABLE
+    assert str(refused.value) == messages.FETCH_UNREACHABLE
 
 
 async def test_a_name_is_looked_up_once_and_connected_to_the_address_that_was_checked(
@@ -220,7 +220,7 @@ async def test_an_allowed_name_that_also_resolves_elsewhere_is_refused(
     fetcher = make_fetcher(allow=site.allow("localhost"), resolver=resolver)
     with pytest.raises(BadInput) as refused:
         await fetcher.fetch_page(f"http://localhost:{site.port}/")
-    assert str(refused.value) == messages.NOT_PUBLIC
+    assert str(refused.value) == messages.FETCH_NOT_PUBLIC
     assert sockets.attempts == []
 
 
@@ -236,7 +236,7 @@ async def test_a_public_name_is_connected_to_exactly_the_checked_address() -> No
     async with GuardedFetcher(resolver=rebinding, socket_factory=refuse_all) as fetcher:
         with pytest.raises(BadInput) as refused:
             await fetcher.fetch_page("http://shop.example/mug")
-    assert str(refused.value) == messages.UNREACHABLE
+    assert str(refused.value) == messages.FETCH_UNREACHABLE
     assert attempts == [("93.184.215.14", 80)]
     assert rebinding.lookups == ["shop.example"]
 
@@ -256,7 +256,7 @@ async def test_a_page_over_the_cap_is_refused_while_it_streams(
     site.routes["/big"] = endless
     with pytest.raises(BadInput) as refused:
         await make_fetcher(allow=site.allow()).fetch_page(f"{site.base}/big")
-    assert str(refused.value) == messages.PAGE_TOO_LARGE.format(limit_mb=2)
+    assert str(refused.value) == messages.FETCH_PAGE_TOO_LARGE.format(limit_mb=2)
 
 
 async def test_a_declared_length_over_the_cap_is_refused_before_reading(
@@ -274,7 +274,7 @@ async def test_a_declared_length_over_the_cap_is_refused_before_reading(
     fetcher = make_fetcher(allow=site.allow(), timeout=5.0)
     with pytest.raises(BadInput) as refused:
         await fetcher.fetch_image(f"{site.base}/huge.png")
-    assert str(refused.value) == messages.IMAGE_TOO_LARGE.format(limit_mb=20)
+    assert str(refused.value) == messages.FETCH_IMAGE_TOO_LARGE.format(limit_mb=20)
 
 
 @pytest.mark.parametrize(("size", "accepted"), [(1000, True), (1001, False)])
@@ -293,12 +293,12 @@ async def test_an_image_may_be_exactly_as_large_as_the_cap(
 @pytest.mark.parametrize(
     ("content_type", "method", "sentence"),
     [
-        ("image/png", "fetch_page", messages.NOT_HTML),
-        ("application/json", "fetch_page", messages.NOT_HTML),
-        ("text/html", "fetch_image", messages.NOT_IMAGE),
-        ("image/svg+xml", "fetch_image", messages.NOT_IMAGE),
-        ("application/octet-stream", "fetch_image", messages.NOT_IMAGE),
-        ("text/html", "fetch_json", messages.NOT_DATA),
+        ("image/png", "fetch_page", messages.FETCH_NOT_HTML),
+        ("application/json", "fetch_page", messages.FETCH_NOT_HTML),
+        ("text/html", "fetch_image", messages.FETCH_NOT_IMAGE),
+        ("image/svg+xml", "fetch_image", messages.FETCH_NOT_IMAGE),
+        ("application/octet-stream", "fetch_image", messages.FETCH_NOT_IMAGE),
+        ("text/html", "fetch_json", messages.FETCH_NOT_DATA),
     ],
 )
 async def test_the_wrong_content_type_is_refused(
@@ -332,7 +332,7 @@ async def test_a_site_that_never_answers_times_out_across_redirects(
     fetcher = make_fetcher(allow=site.allow(), timeout=0.3)
     with pytest.raises(BadInput) as refused:
         await fetcher.fetch_page(f"{site.base}/first")
-    assert str(refused.value) == messages.TIMED_OUT
+    assert str(refused.value) == messages.FETCH_TIMED_OUT
     assert site.paths == ["/first", "/stall"]
 
 
@@ -343,7 +343,7 @@ async def test_an_error_status_is_reported_with_its_code(
     site.body("/e", b"", "text/html", status=status)
     with pytest.raises(BadInput) as refused:
         await make_fetcher(allow=site.allow()).fetch_page(f"{site.base}/e")
-    assert str(refused.value) == messages.HTTP_ERROR.format(status=status)
+    assert str(refused.value) == messages.FETCH_HTTP_ERROR.format(status=status)
 
 
 async def test_a_closed_port_is_reported_as_unreachable(make_fetcher: MakeFetcher) -> None:
@@ -352,4 +352,4 @@ async def test_a_closed_port_is_reported_as_unreachable(make_fetcher: MakeFetche
     fetcher = make_fetcher(allow=frozenset({("127.0.0.1", port)}))
     with pytest.raises(BadInput) as refused:
         await fetcher.fetch_page(f"http://127.0.0.1:{port}/")
-    assert str(refused.value) == messages.UNREACHABLE
+    assert str(refused.value) == messages.FETCH_UNREACHABLE

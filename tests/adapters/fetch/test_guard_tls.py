@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from adapters.fetch import messages
+from core import messages
 from core.errors import BadInput
 from tests.adapters.fetch.conftest import MakeFetcher, StubResolver
 from tests.fakes.shop import serve_app
@@ -104,6 +104,6 @@ async def test_a_certificate_for_the_pinned_address_but_not_the_name_is_refused(
     )
     with pytest.raises(BadInput) as refused:
         await fetcher.fetch_page(f"https://localhost:{numbered_site.port}/")
-    assert str(refused.value) == messages.UNREACHABLE
+    assert str(refused.value) == messages.FETCH_UNREACHABLE
     by_address = await fetcher.fetch_page(f"https://127.0.0.1:{numbered_site.port}/")
     assert by_address.body == f"<p>127.0.0.1:{numbered_site.port}</p>".encode()

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 import pytest
 from PIL import Image
 
-from adapters.fetch import messages
 from adapters.fetch.product import PageProductReader
+from core import messages
 from core.errors import BadInput
 from core.imaging import Product
 from tests.adapters.fetch import pages
@@ -211,11 +211,11 @@ async def test_a_page_with_only_an_image_is_named_after_its_address(read: Read) 
 async def test_a_page_without_a_product_is_refused_with_a_hint(read: Read) -> None:
     with pytest.raises(BadInput) as refused:
         await read({"/about": pages.html_page(pages.NOTHING)}, "/about")
-    assert str(refused.value) == messages.NO_PRODUCT
+    assert str(refused.value) == messages.FETCH_NO_PRODUCT
 
 
 async def test_fetch_refusals_reach_the_caller_unchanged(make_fetcher: MakeFetcher) -> None:
     reader = PageProductReader(make_fetcher())
     with pytest.raises(BadInput) as refused:
         await reader.read("http://169.254.169.254/latest/meta-data/")
-    assert str(refused.value) == messages.NOT_PUBLIC
+    assert str(refused.value) == messages.FETCH_NOT_PUBLIC
