@@ -121,8 +121,8 @@ async def build_imaging(
         )
     from adapters.imaging.openai_client import make_client
     from adapters.imaging.openai_describer import OpenAIDescriber
+    from adapters.imaging.openai_moderator import OpenAIModerator
     from adapters.imaging.openai_provider import OpenAIImageConfig, OpenAIProvider
-    from adapters.moderation import OpenAIModerator
 
     client = make_client(api_key=settings.openai_api_key, base_url=settings.openai_base_url)
     stack.push_async_callback(client.close)

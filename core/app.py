@@ -147,10 +147,10 @@ class Bot:
             lines.append(messages.NO_MOVEMENTS)
         for entry in entries:
             when = entry.created_at.strftime("%Y-%m-%d %H:%M")
-            detail = entry.reason or (f"job {entry.job_id}" if entry.job_id else "")
-            if entry.job_id and entry.reason:
-                detail = f"{entry.reason}, job {entry.job_id}"
-            lines.append(f"  {when}  {entry.kind.value:<8} {entry.amount:+d}  {detail}".rstrip())
+            detail = " ".join(
+                part for part in (entry.reason, f"({entry.job_id})" if entry.job_id else "") if part
+            )
+            lines.append(f"  {when}  {entry.kind.value:<8} {entry.amount:>+4d}  {detail}".rstrip())
         return Private("\n".join(lines))
 
     async def _help(self, account: Account, command: Help, address: ReplyAddress) -> Reply:

@@ -64,6 +64,7 @@ class Credits:
             f"job:{job_id}:reserve",
             self._clock(),
             job_id=job_id,
+            reason="held",
         )
         if result is PostResult.INSUFFICIENT:
             balance = await uow.ledger.balance(account_id)
@@ -80,7 +81,7 @@ class Credits:
             settle_key(job_id),
             self._clock(),
             job_id=job_id,
-            reason=f"{cost} credits spent",
+            reason=f"the {cost} held are spent",
         )
         return result is PostResult.POSTED
 

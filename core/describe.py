@@ -9,7 +9,7 @@ from core.errors import BadInput, ProviderFailed
 from core.ids import new_id
 from core.model import Account
 from core.ports import Describer, UnitOfWorkFactory
-from core.replies import Action, Text
+from core.replies import Text
 from core.sources import Sources
 
 
@@ -55,5 +55,4 @@ class Describing:
         async with self._uow() as uow:
             await self._credits.capture(uow, account.id, operation, self._cost)
             await uow.commit()
-        use = Action("imagine", "Use this prompt", f"/imagine {prompt}")
-        return Text(messages.DESCRIBED.format(prompt=prompt, cost=self._cost), actions=(use,))
+        return Text(messages.DESCRIBED.format(prompt=prompt, cost=self._cost))

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import extruct
 import lxml.html
 from lxml import etree
 from w3lib.encoding import html_to_unicode
@@ -100,6 +99,8 @@ def _jsonld(tree: Any, base: str) -> list[Facts]:
 
 
 def _microdata_and_opengraph(tree: Any, base: str) -> list[Facts]:
+    import extruct  # slow to import (0.3 s); only pages need it
+
     data = extruct.extract(
         tree,
         base_url=base,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -79,6 +80,8 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
 
 def alembic_config() -> Config:
     """Alembic's configuration for this package, built in code (no ``alembic.ini``)."""
+    from alembic.config import Config  # imported only by processes that migrate
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -88,6 +91,8 @@ def _upgrade(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         # Several processes starting at once migrate one after the other.
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")

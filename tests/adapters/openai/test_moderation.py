@@ -6,7 +6,8 @@ import pytest
 from openai import AsyncOpenAI
 
 from adapters.imaging.openai_client import Retrier
-from adapters.moderation import BlockListModerator, OpenAIModerator
+from adapters.imaging.openai_moderator import OpenAIModerator
+from adapters.moderation import BlockListModerator
 from core.errors import ContentRejected, ProviderFailed
 from tests.fakes.openai_server import FakeOpenAI, server_error
 
