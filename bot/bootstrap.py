@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,13 +23,14 @@ from adapters.sql.uow import SqlUnitOfWorkFactory
 from bot.settings import CONFIG_DIR, Settings
 from core.app import Bot
 from core.credits import Credits
-from core.describe import Describing
+from core.describe import DESCRIBE, Describing
 from core.generation import IMAGINE, REFORMAT, Costs, Generation
 from core.ids import new_id
-from core.jobs import RetryPolicy, Worker
+from core.jobs import JobHandler, RetryPolicy, Worker
 from core.links import Links
-from core.model import ReplyAddress
+from core.model import DEFAULT_QUEUE, ReplyAddress
 from core.ports import BlobStore, Delivery, Describer, ImageProvider, Moderator
+from core.queueing import Enqueuer
 from core.replies import Reply
 from core.sources import Sources
 from core.templates import Catalog, load_catalog
@@ -73,15 +74,17 @@ class App:
     credits: Credits
     generation: Generation
     bot: Bot
+    job_handlers: Mapping[str, JobHandler]
     deliveries: Deliveries = field(default_factory=Deliveries)
     workers: list[Worker] = field(default_factory=list)
 
-    def worker(self, name: str | None = None) -> Worker:
+    def worker(self, name: str | None = None, queues: tuple[str, ...] = (DEFAULT_QUEUE,)) -> Worker:
         """A new worker sharing this process's parts (wake it by setting ``worker.wake``)."""
         worker = Worker(
             name=name or f"{socket.gethostname()}:{os.getpid()}:{new_id('w', 4)}",
             uow_factory=self.uow_factory,
-            handlers={IMAGINE: self.generation, REFORMAT: self.generation},
+            handlers=self.job_handlers,
+            queues=queues,
             credits=self.credits,
             blobs=self.blobs,
             deliver=self.deliveries,
@@ -177,9 +180,16 @@ async def bootstrap(
             GuardedFetcher(allow=parse_allow(settings.fetch_allow))
         )
         sources = Sources(PillowDecoder(), PageProductReader(fetcher), fetcher)
-        generation = Generation(
+        enqueuer = Enqueuer(
             uow_factory=uow_factory,
             credits=credits,
+            blobs=blobs,
+            clock=utcnow,
+            max_attempts=settings.job_max_attempts,
+        )
+        generation = Generation(
+            uow_factory=uow_factory,
+            enqueuer=enqueuer,
             blobs=blobs,
             sources=sources,
             provider=imaging.provider,
@@ -190,11 +200,9 @@ async def bootstrap(
             clock=utcnow,
             moderator=imaging.moderator,
             costs=Costs(reformat=settings.reformat_cost),
-            max_attempts=settings.job_max_attempts,
         )
         describing = Describing(
-            uow_factory=uow_factory,
-            credits=credits,
+            enqueuer=enqueuer,
             sources=sources,
             describer=imaging.describer,
             cost=settings.describe_cost,
@@ -205,11 +213,17 @@ async def bootstrap(
             for worker in workers:
                 worker.wake.set()
 
+        job_handlers: dict[str, JobHandler] = {
+            IMAGINE: generation,
+            REFORMAT: generation,
+            DESCRIBE: describing,
+        }
         bot = Bot(
             uow_factory=uow_factory,
             credits=credits,
             generation=generation,
             describing=describing,
+            job_handlers=job_handlers,
             catalog=catalog,
             clock=utcnow,
             wake_workers=wake_workers,
@@ -224,5 +238,6 @@ async def bootstrap(
             credits=credits,
             generation=generation,
             bot=bot,
+            job_handlers=job_handlers,
             workers=workers,
         )

@@ -39,8 +39,12 @@ def _settings() -> Settings:
 
 
 def _listen_address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:
-    parts = urlsplit(settings.public_url)
-    return host or parts.hostname or "127.0.0.1", port or parts.port or 8080
+    """Where the HTTP server listens: options, then AIOE_LISTEN_HOST/PORT; a loopback
+    AIOE_PUBLIC_URL also gives its port (so local links and the server agree)."""
+    public = urlsplit(settings.public_url)
+    local = public.hostname in {"127.0.0.1", "localhost", "::1"}
+    default_port = public.port if local and public.port else 8080
+    return host or settings.listen_host, port or settings.listen_port or default_port
 
 
 @app.command()
@@ -48,7 +52,7 @@ def run() -> None:
     """Everything configured, in one process: web server, worker and the terminal chat."""
     settings = _settings()
     host, port = _listen_address(settings, None, None)
-    _run(_run_all(settings, host, port))
+    _until_interrupted(_run_all(settings, host, port))
 
 
 async def _run_all(settings: Settings, host: str, port: int) -> None:
@@ -74,7 +78,7 @@ async def _chat(built: App, user: str, *, json_mode: bool) -> None:
 
     chat = ConsoleChat(built.bot, built.uow_factory, user=user, json_mode=json_mode)
     built.deliveries.register("console", chat)
-    worker = built.worker()
+    worker = built.worker(queues=(chat.queue,))
     worker.on_finished(chat.job_finished)
     task = asyncio.create_task(worker.run_forever())
     try:
@@ -99,7 +103,7 @@ def chat(
         async with bootstrap(settings) as built:
             await _chat(built, user, json_mode=json)
 
-    _run(main())
+    _until_interrupted(main())
 
 
 @app.command()
@@ -132,8 +136,11 @@ def serve(
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, help="Jobs run at once.")] = 1,
+    drain: Annotated[
+        bool, typer.Option("--drain", help="Exit once no job is due (for cron and tests).")
+    ] = False,
 ) -> None:
-    """A job worker only; run any number of them against one database."""
+    """A job worker only; run any number of them, on any number of machines."""
     settings = _settings()
 
     async def main() -> None:
@@ -143,7 +150,11 @@ def worker(
 
         async with bootstrap(settings) as built:
             workers = [built.worker() for _ in range(concurrency)]
-            await asyncio.gather(*(w.run_forever() for w in workers))
+            if drain:
+                done = await asyncio.gather(*(w.drain() for w in workers))
+                sys.stdout.write(f"{sum(done)} job(s) run\n")
+            else:
+                await asyncio.gather(*(w.run_forever() for w in workers))
 
     _until_interrupted(main())
 
@@ -172,7 +183,7 @@ def templates() -> None:
         typer.echo(f"{f.name:<11} {f.width}×{f.height}  {f.description}")
 
 
-@credits_app.command("grant")
+@credits_app.command("grant", context_settings={"ignore_unknown_options": True})
 def credits_grant(
     user: Annotated[str, typer.Argument(help="platform:tenant:user_id or an account id.")],
     amount: Annotated[int, typer.Argument(help="Credits to add (negative to take away).")],

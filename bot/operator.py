@@ -8,36 +8,61 @@ import uuid
 from bot.bootstrap import App, bootstrap
 from bot.settings import Settings
 from core.identity import Requester
-from core.model import Account, Movement, PostResult
+from core.model import Account, PostResult
+
+NOTHING_TO_GRANT = "Nothing to grant: give a number of credits other than 0."
 
 
 class UnknownAccount(SystemExit):
+    """The operator named an identity or account id that has no account."""
+
     def __init__(self, user: str) -> None:
         super().__init__(f"no account {user!r}; give platform:tenant:user_id or an account id")
 
 
-async def find_account(app: App, user: str) -> Account:
-    """``platform:tenant:user_id`` opens the account if needed; a bare id must exist."""
-    if user.count(":") >= 2:
-        try:
-            requester = Requester.parse(user)
-        except ValueError:
-            raise UnknownAccount(user) from None
-        return await app.bot.open_account(requester)
-    async with app.uow_factory() as uow:
-        account = await uow.accounts.get(user)
+def _identity(user: str) -> Requester | None:
+    """``platform:tenant:user_id`` as a requester; ``None`` for anything else (an id)."""
+    if user.count(":") < 2:
+        return None
+    try:
+        return Requester.parse(user)
+    except ValueError:
+        raise UnknownAccount(user) from None
+
+
+async def look_up_account(app: App, user: str) -> Account:
+    """The existing account of an identity or an account id; never creates one."""
+    requester = _identity(user)
+    async with app.uow_factory(readonly=True) as uow:
+        if requester is None:
+            account = await uow.accounts.get(user)
+        else:
+            account = await uow.accounts.find(
+                requester.platform, requester.tenant, requester.user_id
+            )
     if account is None:
         raise UnknownAccount(user)
     return account
 
 
+async def open_account(app: App, user: str) -> Account:
+    """An identity's account, opened (with the welcome grant) if new, so operators may
+    pre-load credits for someone who has not written yet; a bare id must exist."""
+    requester = _identity(user)
+    if requester is None:
+        return await look_up_account(app, user)
+    return await app.bot.open_account(requester)
+
+
 async def grant(settings: Settings, user: str, amount: int, reason: str) -> None:
+    """Add ``amount`` credits (take them away when negative) and print the new balance."""
+    if amount == 0:
+        raise SystemExit(NOTHING_TO_GRANT)
     async with bootstrap(settings) as app:
-        account = await find_account(app, user)
-        kind = Movement.GRANT if amount >= 0 else Movement.ADJUST
+        account = await open_account(app, user)
         async with app.uow_factory() as uow:
-            result = await app.credits.grant(
-                uow, account.id, amount, f"operator:{uuid.uuid4()}", reason, kind
+            result = await app.credits.adjust(
+                uow, account.id, amount, f"operator:{uuid.uuid4()}", reason
             )
             balance = await uow.ledger.balance(account.id)
             await uow.commit()
@@ -47,7 +72,8 @@ async def grant(settings: Settings, user: str, amount: int, reason: str) -> None
 
 
 async def show(settings: Settings, user: str) -> None:
+    """Print an existing account's balance and last movements."""
     async with bootstrap(settings) as app:
-        account = await find_account(app, user)
+        account = await look_up_account(app, user)
         reply = await app.bot.show_credits(account)
         sys.stdout.write(f"account {account.id} ({account.display_name})\n{reply.text}\n")

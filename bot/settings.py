@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +35,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     blob_url: str | None = None
     public_url: str = "http://127.0.0.1:8080"
+    listen_host: str = "127.0.0.1"
+    listen_port: int | None = Field(None, ge=1, le=65535)
     secret_key: str | None = None
     provider: Literal["studio", "openai"] = "studio"
     free_credits: int = Field(10, ge=0)
@@ -82,18 +86,44 @@ class Settings(BaseSettings):
         return self.data_dir / "blobs"
 
     def resolved_secret_key(self) -> str:
-        """``AIOE_SECRET_KEY``, or a key generated once under the data folder (mode 0600)."""
+        """``AIOE_SECRET_KEY``, or a key generated once under the data folder (mode 0600).
+
+        The key is written in full to a private temporary file and then hard-linked into
+        place, so a process starting at the same moment reads either no file or the whole
+        key, and every process ends up with the one key that won.
+        """
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"
-        if path.exists():
-            return path.read_text(encoding="utf-8").strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process started at the same moment
-            return path.read_text(encoding="utf-8").strip()
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            _publish_new_key(path)
+        return _read_key(path)
+
+
+#: Shortest key accepted from the key file.
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _publish_new_key(path: Path) -> None:
+    key = secrets.token_urlsafe(48)
+    fd, temporary = tempfile.mkstemp(prefix=".secret_key-", dir=path.parent)  # mode 0600
+    try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(key + "\n")
-        return key
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process got there first
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise SystemExit(
+            f"The secret key file {path} is empty or shorter than {MIN_SECRET_KEY_LENGTH} "
+            "characters; remove it to have a new key made, or set AIOE_SECRET_KEY."
+        )
+    return key

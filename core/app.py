@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from core import messages
@@ -23,9 +23,10 @@ from core.describe import Describing
 from core.errors import AioeError, NotFound
 from core.generation import Generation
 from core.identity import Requester
+from core.jobs import JobHandler
 from core.model import Account, JobStatus, ReplyAddress
 from core.ports import Clock, UnitOfWorkFactory
-from core.replies import Error, Private, Reply, Text
+from core.replies import Error, Private, Progress, Reply, Text
 from core.templates import Catalog
 
 log = logging.getLogger(__name__)
@@ -43,22 +44,22 @@ class Bot:
         credits: Credits,
         generation: Generation,
         describing: Describing,
+        job_handlers: Mapping[str, JobHandler],
         catalog: Catalog,
         clock: Clock,
         wake_workers: Callable[[], None] = lambda: None,
     ) -> None:
         self._uow = uow_factory
         self._credits = credits
-        self._generation = generation
-        self._describing = describing
+        self._job_handlers = job_handlers
         self._catalog = catalog
         self._clock = clock
         self._wake = wake_workers
         self._handlers: dict[type[Any], Handler] = {
-            Imagine: self._imagine,
-            Reroll: self._reroll,
-            Reformat: self._reformat,
-            Describe: self._describe,
+            Imagine: generation.imagine,
+            Reroll: generation.reroll,
+            Reformat: generation.reformat,
+            Describe: describing.describe,
             Cancel: self._cancel,
             ListTemplates: self._templates,
             ShowCredits: self._show_credits,
@@ -68,36 +69,21 @@ class Bot:
     async def handle(self, requester: Requester, command: Command, address: ReplyAddress) -> Reply:
         try:
             account = await self.open_account(requester)
-            return await self._handlers[type(command)](account, command, address)
+            reply = await self._handlers[type(command)](account, command, address)
         except AioeError as error:
             return Error(error.message)
         except Exception:
             log.exception("command %s failed", type(command).__name__)
             return Error(messages.SOMETHING_WENT_WRONG)
+        if isinstance(reply, Progress):  # a job was queued: workers in this process may start
+            self._wake()
+        return reply
 
     async def open_account(self, requester: Requester) -> Account:
         async with self._uow() as uow:
             account = await self._credits.open_account(uow, requester)
             await uow.commit()
         return account
-
-    async def _imagine(self, account: Account, command: Imagine, address: ReplyAddress) -> Reply:
-        reply = await self._generation.imagine(account, command, address)
-        self._wake()
-        return reply
-
-    async def _reroll(self, account: Account, command: Reroll, address: ReplyAddress) -> Reply:
-        reply = await self._generation.reroll(account, command, address)
-        self._wake()
-        return reply
-
-    async def _reformat(self, account: Account, command: Reformat, address: ReplyAddress) -> Reply:
-        reply = await self._generation.reformat(account, command, address)
-        self._wake()
-        return reply
-
-    async def _describe(self, account: Account, command: Describe, address: ReplyAddress) -> Reply:
-        return await self._describing.describe(account, command)
 
     async def _cancel(self, account: Account, command: Cancel, address: ReplyAddress) -> Reply:
         job_id = command.job_id.strip()
@@ -117,8 +103,13 @@ class Bot:
             )
             if not cancelled:
                 raise NotFound(messages.JOB_ALREADY_FINISHED.format(job_id=job_id))
-            await self._credits.release(uow, account.id, job.id, job.cost, reason="cancelled")
+            await self._credits.release(
+                uow, account.id, job.id, job.cost, reason=messages.LEDGER_CANCELLED
+            )
             await uow.commit()
+        handler = self._job_handlers.get(job.kind)
+        if handler is not None:
+            await handler.discard(job)
         return Text(messages.JOB_CANCELLED.format(job_id=job_id, cost=job.cost))
 
     async def _templates(
@@ -140,11 +131,12 @@ class Bot:
 
     async def show_credits(self, account: Account) -> Private:
         """Balance and the last ten movements, as a private reply."""
-        async with self._uow() as uow:
+        async with self._uow(readonly=True) as uow:
             balance, entries = await self._credits.statement(uow, account.id)
-        lines = [messages.CREDITS_SUMMARY.format(balance=balance)]
-        if not entries:
-            lines.append(messages.NO_MOVEMENTS)
+        lines = [
+            messages.CREDITS_SUMMARY.format(balance=balance),
+            messages.CREDITS_RECENT if entries else messages.NO_MOVEMENTS,
+        ]
         for entry in entries:
             when = entry.created_at.strftime("%Y-%m-%d %H:%M")
             detail = " ".join(

@@ -38,21 +38,17 @@ class Credits:
                 self._free_grant,
                 f"grant:welcome:{requester.key}",
                 now,
-                reason="welcome credits",
+                reason=messages.LEDGER_WELCOME,
             )
             refreshed = await uow.accounts.get(account.id)
             account = refreshed or account
         return account
 
-    async def grant(
-        self,
-        uow: UnitOfWork,
-        account_id: str,
-        amount: int,
-        key: str,
-        reason: str,
-        kind: Movement = Movement.GRANT,
+    async def adjust(
+        self, uow: UnitOfWork, account_id: str, amount: int, key: str, reason: str
     ) -> PostResult:
+        """An operator's movement: a grant when positive, an adjustment when negative."""
+        kind = Movement.GRANT if amount > 0 else Movement.ADJUST
         return await uow.ledger.post(account_id, kind, amount, key, self._clock(), reason=reason)
 
     async def reserve(self, uow: UnitOfWork, account_id: str, job_id: str, cost: int) -> None:
@@ -64,7 +60,7 @@ class Credits:
             f"job:{job_id}:reserve",
             self._clock(),
             job_id=job_id,
-            reason="held",
+            reason=messages.LEDGER_HELD,
         )
         if result is PostResult.INSUFFICIENT:
             balance = await uow.ledger.balance(account_id)
@@ -81,7 +77,7 @@ class Credits:
             settle_key(job_id),
             self._clock(),
             job_id=job_id,
-            reason=f"the {cost} held are spent",
+            reason=messages.LEDGER_SPENT.format(cost=cost),
         )
         return result is PostResult.POSTED
 

@@ -2,57 +2,57 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from core import messages
 from core.commands import Describe
-from core.credits import Credits
-from core.errors import BadInput, ProviderFailed
-from core.ids import new_id
-from core.model import Account
-from core.ports import Describer, UnitOfWorkFactory
-from core.replies import Text
+from core.errors import BadInput
+from core.imaging import Product
+from core.jobs import Finished
+from core.model import Account, Job, ReplyAddress
+from core.ports import Describer
+from core.queueing import Enqueuer
+from core.replies import Progress, Text
 from core.sources import Sources
+
+DESCRIBE = "describe"
 
 
 class Describing:
-    """Reserves a small fixed cost, asks the describer, then captures or releases it."""
+    """Queues /describe as a job of a small fixed cost, and runs it."""
 
     def __init__(
-        self,
-        *,
-        uow_factory: UnitOfWorkFactory,
-        credits: Credits,
-        sources: Sources,
-        describer: Describer,
-        cost: int,
+        self, *, enqueuer: Enqueuer, sources: Sources, describer: Describer, cost: int
     ) -> None:
-        self._uow = uow_factory
-        self._credits = credits
+        self._queue = enqueuer
         self._sources = sources
         self._describer = describer
         self._cost = cost
 
-    async def describe(self, account: Account, command: Describe) -> Text:
+    async def describe(
+        self, account: Account, command: Describe, address: ReplyAddress
+    ) -> Progress:
         if command.image is None and not command.url:
             raise BadInput(messages.DESCRIBE_NEEDS_SOURCE)
         source = await self._sources.resolve(command.image, command.url)
-        operation = new_id("dsc")
-        async with self._uow() as uow:
-            await self._credits.reserve(uow, account.id, operation, self._cost)
-            await uow.commit()
-        try:
-            prompt = await self._describer.describe(source.image, source.product)
-        except BaseException as error:
-            async with self._uow() as uow:
-                await self._credits.release(
-                    uow, account.id, operation, self._cost, reason="describe failed"
-                )
-                await uow.commit()
-            if isinstance(error, ProviderFailed):
-                raise ProviderFailed(
-                    messages.DESCRIBE_FAILED.format(reason=error.message), transient=error.transient
-                ) from error
-            raise
-        async with self._uow() as uow:
-            await self._credits.capture(uow, account.id, operation, self._cost)
-            await uow.commit()
-        return Text(messages.DESCRIBED.format(prompt=prompt, cost=self._cost))
+        payload = {
+            "product": asdict(source.product) if source.product else None,
+            "url": command.url or None,
+        }
+        text = messages.DESCRIBE_QUEUED.format(job_id="{job_id}", cost=self._cost)
+        return await self._queue.enqueue(
+            account, address, DESCRIBE, payload, self._cost, text, source.image
+        )
+
+    async def run(self, job: Job) -> Finished:
+        source = await self._queue.load_source(job.payload)
+        product = job.payload.get("product")
+        prompt = await self._describer.describe(
+            source,
+            Product(**{**product, "image_urls": tuple(product["image_urls"])}) if product else None,
+        )
+        await self._queue.discard_upload(job)  # a processing copy only
+        return Finished(reply=Text(messages.DESCRIBED.format(prompt=prompt, cost=job.cost)))
+
+    async def discard(self, job: Job) -> None:
+        await self._queue.discard_upload(job)

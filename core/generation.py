@@ -8,13 +8,12 @@ from typing import Any
 
 from core import messages
 from core.commands import Imagine, Reformat, Reroll
-from core.credits import Credits
 from core.errors import BadInput, NotFound
 from core.ids import new_id
 from core.imaging import Product, RenderedImage, RenderSpec, SourceImage
 from core.jobs import Finished
 from core.links import Links
-from core.model import Account, ImageRecord, Job, JobStatus, ReplyAddress
+from core.model import Account, ImageRecord, Job, ReplyAddress
 from core.ports import (
     BlobStore,
     Clock,
@@ -23,8 +22,9 @@ from core.ports import (
     Reframer,
     UnitOfWorkFactory,
 )
+from core.queueing import Enqueuer
 from core.replies import Action, ImageOut, Images, Progress
-from core.sources import Source, Sources
+from core.sources import Sources
 from core.templates import Catalog, Format, Template
 
 IMAGINE = "imagine"
@@ -33,12 +33,12 @@ MAX_IMAGES = 4
 MAX_PROMPT = 1000
 
 
-def upload_key(account_id: str, job_id: str) -> str:
-    return f"uploads/{account_id}/{job_id}.png"
-
-
 def image_key(account_id: str, image_id: str, fmt: str = "png") -> str:
     return f"images/{account_id}/{image_id}.{fmt}"
+
+
+def new_seed() -> int:
+    return secrets.randbelow(2**31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,26 +46,14 @@ class Costs:
     reformat: int = 1
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """A checked request, ready to be queued."""
-
-    kind: str
-    payload: dict[str, Any]
-    cost: int
-    n: int
-    template: str
-    format: str
-
-
 class Generation:
-    """Queues generation jobs and runs them (it is the handler of both job kinds)."""
+    """Queues generation jobs and runs them (it handles both job kinds)."""
 
     def __init__(
         self,
         *,
         uow_factory: UnitOfWorkFactory,
-        credits: Credits,
+        enqueuer: Enqueuer,
         blobs: BlobStore,
         sources: Sources,
         provider: ImageProvider,
@@ -76,10 +64,9 @@ class Generation:
         clock: Clock,
         moderator: Moderator | None = None,
         costs: Costs | None = None,
-        max_attempts: int = 3,
     ) -> None:
         self._uow = uow_factory
-        self._credits = credits
+        self._queue = enqueuer
         self._blobs = blobs
         self._sources = sources
         self._provider = provider
@@ -90,14 +77,11 @@ class Generation:
         self._clock = clock
         self._moderator = moderator
         self._costs = costs or Costs()
-        self._max_attempts = max_attempts
 
     # --- commands --------------------------------------------------------------
     async def imagine(self, account: Account, command: Imagine, address: ReplyAddress) -> Progress:
         """Check everything first: a refused request stores and charges nothing."""
         prompt = command.prompt.strip()
-        if command.image is not None and command.url:
-            raise BadInput(messages.ONE_SOURCE_ONLY)
         if not 1 <= command.n <= MAX_IMAGES:
             raise BadInput(messages.N_OUT_OF_RANGE)
         if len(prompt) > MAX_PROMPT:
@@ -109,52 +93,43 @@ class Generation:
                 raise BadInput(messages.NOTHING_TO_MAKE)
             if not self._provider.supports_prompt_only:
                 raise BadInput(messages.PROMPT_ONLY_NEEDS_AI)
-        if prompt and self._moderator is not None:
-            await self._moderator.check(prompt)
+        await self._moderate(prompt)
         source = await self._sources.resolve(command.image, command.url)
         payload = {
             "prompt": prompt,
             "template": template.name,
             "format": fmt.name,
             "n": command.n,
-            "seed": secrets.randbelow(2**31),
+            "seed": new_seed(),
             "provider": self._provider.name,
             "product": asdict(source.product) if source.product else None,
             "url": command.url or None,
         }
-        plan = _Plan(
+        cost = command.n * self._provider.cost_per_image()
+        return await self._queue.enqueue(
+            account,
+            address,
             IMAGINE,
             payload,
-            command.n * self._provider.cost_per_image(),
-            command.n,
-            template.name,
-            fmt.name,
+            cost,
+            self._queued_text(command.n, template, fmt, cost),
+            source.image,
         )
-        return await self._queue(account, address, plan, source)
 
     async def reroll(self, account: Account, command: Reroll, address: ReplyAddress) -> Progress:
-        """The same request as an earlier image's, with a new seed, one image."""
+        """The request that made an earlier image, again with a new seed: one image."""
         _, job = await self._original(account, command.image_id)
-        payload = {
-            **job.payload,
-            "n": 1,
-            "seed": secrets.randbelow(2**31),
-            "provider": self._provider.name,
-        }
-        if payload.get("prompt") and self._moderator is not None:
-            await self._moderator.check(str(payload["prompt"]))
+        payload = {**job.payload, "n": 1, "seed": new_seed(), "provider": self._provider.name}
         if not payload.get("source_key") and not self._provider.supports_prompt_only:
             raise BadInput(messages.PROMPT_ONLY_NEEDS_AI)
+        await self._moderate(str(payload.get("prompt", "")))
         await self._require_source(payload)
-        plan = _Plan(
-            IMAGINE,
-            payload,
-            self._provider.cost_per_image(),
-            1,
-            str(payload["template"]),
-            str(payload["format"]),
+        template = self._catalog.template(str(payload["template"]))
+        fmt = self._catalog.format(str(payload["format"]), template)
+        cost = self._provider.cost_per_image()
+        return await self._queue.enqueue(
+            account, address, IMAGINE, payload, cost, self._queued_text(1, template, fmt, cost)
         )
-        return await self._queue(account, address, plan, Source())
 
     async def reformat(
         self, account: Account, command: Reformat, address: ReplyAddress
@@ -167,11 +142,17 @@ class Generation:
             raise BadInput(messages.SAME_FORMAT.format(format=fmt.name))
         await self._require_source(job.payload)
         payload = {**job.payload, "n": 1, "format": fmt.name, "image_id": record.id}
-        plan = _Plan(REFORMAT, payload, self._costs.reformat, 1, template.name, fmt.name)
-        return await self._queue(account, address, plan, Source())
+        cost = self._costs.reformat
+        return await self._queue.enqueue(
+            account, address, REFORMAT, payload, cost, self._queued_text(1, template, fmt, cost)
+        )
+
+    async def _moderate(self, prompt: str) -> None:
+        if prompt and self._moderator is not None:
+            await self._moderator.check(prompt)
 
     async def _original(self, account: Account, image_id: str) -> tuple[ImageRecord, Job]:
-        async with self._uow() as uow:
+        async with self._uow(readonly=True) as uow:
             record = await uow.images.get(image_id.strip())
             job = await uow.jobs.get(record.job_id) if record else None
         if record is None or job is None or record.account_id != account.id:
@@ -183,45 +164,10 @@ class Generation:
         if key and not await self._blobs.exists(str(key)):
             raise BadInput(messages.SOURCE_GONE)
 
-    async def _queue(
-        self, account: Account, address: ReplyAddress, plan: _Plan, source: Source
-    ) -> Progress:
-        job_id = new_id("job")
-        payload = dict(plan.payload)
-        written: str | None = None
-        if source.image is not None:
-            written = upload_key(account.id, job_id)
-            await self._blobs.put(written, source.image.data, "image/png")
-            payload.update(
-                source_key=written,
-                source_size=[source.image.width, source.image.height],
-                source_alpha=source.image.has_alpha,
-            )
-        job = Job(
-            id=job_id,
-            account_id=account.id,
-            kind=plan.kind,
-            status=JobStatus.QUEUED,
-            payload=payload,
-            address=address,
-            cost=plan.cost,
-            created_at=self._clock(),
-            max_attempts=self._max_attempts,
-        )
-        try:
-            async with self._uow() as uow:
-                await self._credits.reserve(uow, account.id, job_id, plan.cost)
-                await uow.jobs.add(job)
-                await uow.commit()
-        except BaseException:
-            if written is not None:
-                await self._blobs.delete(written)
-            raise
-        text = messages.JOB_QUEUED.format(
-            n=plan.n, template=plan.template, format=plan.format, job_id=job_id, cost=plan.cost
-        )
-        return Progress(
-            text=text, job_id=job_id, actions=(Action("cancel", "Cancel", f"/cancel {job_id}"),)
+    @staticmethod
+    def _queued_text(n: int, template: Template, fmt: Format, cost: int) -> str:
+        return messages.JOB_QUEUED.format(
+            n=n, template=template.name, format=fmt.name, job_id="{job_id}", cost=cost
         )
 
     # --- the job handler ---------------------------------------------------------
@@ -229,19 +175,20 @@ class Generation:
         payload = job.payload
         template = self._catalog.template(str(payload["template"]))
         fmt = self._catalog.format(str(payload["format"]), template)
+        source = await self._queue.load_source(payload)
         if job.kind == REFORMAT:
-            rendered = [await self._reformatted(payload, template, fmt)]
+            rendered = [await self._reformatted(payload, template, fmt, source)]
         else:
-            spec = self._spec(payload, template, fmt, await self._load_source(payload))
+            spec = self._spec(payload, template, fmt, source)
             rendered = await self._provider.render(spec, int(payload["n"]))
         return await self._store(job, rendered, template, fmt)
 
+    async def discard(self, job: Job) -> None:
+        """A failed or cancelled generation keeps no copy of its upload."""
+        await self._queue.discard_upload(job)
+
     def _spec(
-        self,
-        payload: dict[str, Any],
-        template: Template,
-        fmt: Format,
-        source: SourceImage | None = None,
+        self, payload: dict[str, Any], template: Template, fmt: Format, source: SourceImage | None
     ) -> RenderSpec:
         product = payload.get("product")
         return RenderSpec(
@@ -256,25 +203,31 @@ class Generation:
         )
 
     async def _reformatted(
-        self, payload: dict[str, Any], template: Template, fmt: Format
+        self, payload: dict[str, Any], template: Template, fmt: Format, source: SourceImage | None
     ) -> RenderedImage:
-        source = await self._load_source(payload)
+        """Studio pictures are composed again; AI pictures are reframed. No AI call."""
         if payload.get("provider") == self._studio.name and source is not None:
             spec = self._spec(payload, template, fmt, source)
             return (await self._studio.render(spec, 1))[0]
-        async with self._uow() as uow:
+        async with self._uow(readonly=True) as uow:
             original = await uow.images.get(str(payload["image_id"]))
         if original is None:
             raise BadInput(messages.SOURCE_GONE)
-        return await self._reframer.reframe(await self._blobs.get(original.blob_key), fmt)
+        try:
+            picture = await self._blobs.get(original.blob_key)
+        except KeyError:
+            raise BadInput(messages.SOURCE_GONE) from None
+        return await self._reframer.reframe(picture, fmt)
 
     async def _store(
         self, job: Job, rendered: list[RenderedImage], template: Template, fmt: Format
     ) -> Finished:
+        """Each attempt writes new files under new ids: an attempt that loses the job
+        can delete its own files without touching the winner's."""
         now = self._clock()
         records: list[ImageRecord] = []
-        for index, picture in enumerate(rendered):
-            image_id = f"img_{job.id.removeprefix('job_')}{index}"
+        for picture in rendered:
+            image_id = new_id("img")
             key = image_key(job.account_id, image_id, picture.format)
             await self._blobs.put(key, picture.data, picture.content_type)
             records.append(
@@ -300,33 +253,16 @@ class Generation:
                 width=r.width,
                 height=r.height,
                 format=r.format,
+                actions=(
+                    Action("reroll", "More like this", f"/reroll {r.id}"),
+                    Action("reformat", "Other formats", f"/reformat {r.id}", argument="FORMAT"),
+                ),
             )
             for r in records
-        )
-        actions = tuple(
-            action
-            for r in records
-            for action in (
-                Action("reroll", "More like this", f"/reroll {r.id}"),
-                Action("reformat", "Other formats", f"/reformat {r.id}"),
-            )
         )
         text = messages.JOB_DONE.format(n=len(outs), template=template.name, format=fmt.name)
         return Finished(
-            reply=Images(text=text, images=outs, actions=actions),
+            reply=Images(text=text, images=outs),
             images=tuple(records),
             blob_keys=tuple(r.blob_key for r in records),
-        )
-
-    async def _load_source(self, payload: dict[str, Any]) -> SourceImage | None:
-        key = payload.get("source_key")
-        if not key:
-            return None
-        try:
-            data = await self._blobs.get(str(key))
-        except KeyError:
-            raise BadInput(messages.SOURCE_GONE) from None
-        width, height = (int(v) for v in payload["source_size"])
-        return SourceImage(
-            data=data, width=width, height=height, has_alpha=bool(payload.get("source_alpha"))
         )

@@ -6,14 +6,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
 from core import messages
 from core.credits import Credits
 from core.errors import AioeError, ProviderFailed, RateLimited
-from core.model import ImageRecord, Job, JobStatus, ReplyAddress
+from core.model import DEFAULT_QUEUE, ImageRecord, Job, JobStatus, ReplyAddress
 from core.ports import BlobStore, Clock, UnitOfWorkFactory
 from core.replies import Error, Reply
 
@@ -25,11 +25,15 @@ FinishedHook = Callable[[Job], None]
 
 @dataclass(frozen=True, slots=True)
 class Finished:
-    """A job's successful outcome: the reply, and what to record with it."""
+    """A job's successful outcome: the reply, and what to record with it.
+
+    ``blob_keys`` are the files this attempt wrote; they are deleted if the attempt
+    turns out to have lost the job (cancelled, or taken over by another worker).
+    """
 
     reply: Reply
     images: tuple[ImageRecord, ...] = ()
-    blob_keys: tuple[str, ...] = field(default=())
+    blob_keys: tuple[str, ...] = ()
 
 
 class JobHandler(Protocol):
@@ -37,19 +41,30 @@ class JobHandler(Protocol):
 
     async def run(self, job: Job) -> Finished: ...
 
+    async def discard(self, job: Job) -> None:
+        """The job ended without success (failed or cancelled): drop what it kept."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """Exponential backoff; a vendor's ``Retry-After`` wins, up to ``max_wait_seconds``."""
+
     base_seconds: float = 2.0
     cap_seconds: float = 120.0
+    max_wait_seconds: float = 900.0
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         backoff = min(self.cap_seconds, self.base_seconds * 2.0 ** max(attempt - 1, 0))
-        return float(max(backoff, retry_after or 0.0))
+        return float(min(self.max_wait_seconds, max(backoff, retry_after or 0.0)))
+
+
+class LeaseLost(Exception):
+    """The job was cancelled, or another worker took it over, while this one worked."""
 
 
 class Worker:
-    """Claims jobs and runs them; any number may run, in any number of processes."""
+    """Claims jobs from its queues and runs them; any number may run, in any process."""
 
     def __init__(
         self,
@@ -61,10 +76,12 @@ class Worker:
         blobs: BlobStore,
         deliver: Deliver,
         clock: Clock,
+        queues: tuple[str, ...] = (DEFAULT_QUEUE,),
         lease_seconds: float = 60.0,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.name = name
+        self.queues = queues
         self._uow = uow_factory
         self._handlers = handlers
         self._credits = credits
@@ -83,7 +100,7 @@ class Worker:
     async def run_once(self) -> bool:
         """Claim and run one job; ``False`` when none was due."""
         async with self._uow() as uow:
-            job = await uow.jobs.claim(self.name, self._clock(), self._lease)
+            job = await uow.jobs.claim(self.name, self._clock(), self._lease, self.queues)
             await uow.commit()
         if job is None:
             return False
@@ -110,44 +127,57 @@ class Worker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), poll_seconds)
 
+    # --- one job -------------------------------------------------------------------
     async def _process(self, job: Job) -> None:
-        if job.attempts > job.max_attempts:  # its workers kept dying: give up
-            await self._fail(job, self._failed(job, messages.PROVIDER_UNAVAILABLE))
-            return
         handler = self._handlers.get(job.kind)
         if handler is None:
             log.error("no handler for job kind %s (job %s)", job.kind, job.id)
-            await self._fail(job, self._failed(job, messages.INTERNAL_FAILURE))
+            await self._fail(job, None, self._failed(job, messages.INTERNAL_FAILURE))
             return
-        heartbeat = asyncio.create_task(self._heartbeat(job))
+        if job.attempts > job.max_attempts:  # the workers running it kept dying
+            await self._fail(job, handler, self._failed(job, messages.JOB_KEPT_STOPPING))
+            return
         try:
-            outcome = await handler.run(job)
+            outcome = await self._run_leased(job, handler)
+        except LeaseLost:
+            log.info("job %s was cancelled or taken over; worker %s let it go", job.id, self.name)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._hand_back(job))
+            raise
         except ProviderFailed as error:
             if error.transient:
                 retry_after = error.retry_after if isinstance(error, RateLimited) else None
-                await self._retry_or_fail(job, error, retry_after)
+                await self._retry_or_fail(job, handler, error, retry_after)
             else:
-                await self._fail(job, self._failed(job, error.message))
+                await self._fail(job, handler, self._failed(job, error.message))
         except AioeError as error:  # the request itself was refused: a full sentence
             refund = messages.CREDITS_RETURNED.format(cost=job.cost)
-            await self._fail(job, f"{error.message} {refund}")
+            await self._fail(job, handler, f"{error.message} {refund}")
         except Exception:
             log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
-            await self._fail(job, self._failed(job, messages.INTERNAL_FAILURE))
+            await self._fail(job, handler, self._failed(job, messages.INTERNAL_FAILURE))
         else:
             await self._succeed(job, outcome)
+
+    async def _run_leased(self, job: Job, handler: JobHandler) -> Finished:
+        """Run the handler while renewing the lease; stop it as soon as the job is lost."""
+        work = asyncio.ensure_future(handler.run(job))
+        try:
+            while True:
+                done, _ = await asyncio.wait({work}, timeout=self._lease / 3)
+                if done:
+                    return work.result()
+                if not await self._renew(job):
+                    raise LeaseLost(job.id)
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            if not work.done():
+                work.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await work
 
-    @staticmethod
-    def _failed(job: Job, reason: str) -> str:
-        return messages.JOB_FAILED.format(reason=reason, cost=job.cost)
-
-    async def _heartbeat(self, job: Job) -> None:
-        while True:
-            await asyncio.sleep(self._lease / 3)
+    async def _renew(self, job: Job) -> bool:
+        """Extend the lease; ``False`` only when the job is certainly no longer ours."""
+        try:
             async with self._uow() as uow:
                 kept = await uow.jobs.transition(
                     job.id,
@@ -158,8 +188,32 @@ class Worker:
                     lease_expires_at=self._clock() + timedelta(seconds=self._lease),
                 )
                 await uow.commit()
-            if not kept:
-                return
+        except Exception:  # a database hiccup: keep working, try again next beat
+            log.warning("could not renew the lease of job %s", job.id, exc_info=True)
+            return True
+        return kept
+
+    async def _hand_back(self, job: Job) -> None:
+        """This worker is stopping: put its job back in the queue for another one."""
+        try:
+            async with self._uow() as uow:
+                await uow.jobs.transition(
+                    job.id,
+                    JobStatus.QUEUED,
+                    expect=(JobStatus.RUNNING,),
+                    now=self._clock(),
+                    worker=self.name,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    run_after=self._clock(),
+                )
+                await uow.commit()
+        except Exception:
+            log.warning("could not hand job %s back; its lease will lapse", job.id, exc_info=True)
+
+    @staticmethod
+    def _failed(job: Job, reason: str) -> str:
+        return messages.JOB_FAILED.format(reason=reason, cost=job.cost)
 
     async def _succeed(self, job: Job, outcome: Finished) -> None:
         now = self._clock()
@@ -181,7 +235,7 @@ class Worker:
                 await self._credits.capture(uow, job.account_id, job.id, job.cost)
                 await uow.commit()
         if not won:
-            # Cancelled meanwhile, or the lease went to another worker: keep nothing.
+            # Cancelled meanwhile, or taken over: this attempt's files are nobody's.
             for key in outcome.blob_keys:
                 await self._blobs.delete(key)
             return
@@ -189,10 +243,10 @@ class Worker:
         self._notify(job)
 
     async def _retry_or_fail(
-        self, job: Job, error: ProviderFailed, retry_after: float | None
+        self, job: Job, handler: JobHandler, error: ProviderFailed, retry_after: float | None
     ) -> None:
         if job.attempts >= job.max_attempts:
-            await self._fail(job, self._failed(job, messages.PROVIDER_UNAVAILABLE))
+            await self._fail(job, handler, self._failed(job, messages.PROVIDER_UNAVAILABLE))
             return
         delay = self._retry.delay(job.attempts, retry_after)
         log.info(
@@ -216,7 +270,7 @@ class Worker:
             )
             await uow.commit()
 
-    async def _fail(self, job: Job, text: str) -> None:
+    async def _fail(self, job: Job, handler: JobHandler | None, text: str) -> None:
         now = self._clock()
         async with self._uow() as uow:
             won = await uow.jobs.transition(
@@ -232,12 +286,15 @@ class Worker:
             )
             if won:
                 await self._credits.release(
-                    uow, job.account_id, job.id, job.cost, reason="job failed"
+                    uow, job.account_id, job.id, job.cost, reason=messages.LEDGER_JOB_FAILED
                 )
                 await uow.commit()
-        if won:
-            await self._send(job, Error(text))
-            self._notify(job)
+        if not won:
+            return
+        if handler is not None:
+            await handler.discard(job)
+        await self._send(job, Error(text))
+        self._notify(job)
 
     async def _send(self, job: Job, reply: Reply) -> None:
         try:

@@ -34,18 +34,27 @@ INSUFFICIENT_CREDITS = (
     "That costs {cost} credits and you have {balance}; ask for fewer images or top up."
 )
 CREDITS_SUMMARY = "You have {balance} credits."
+CREDITS_RECENT = "Last movements (UTC):"
 NO_MOVEMENTS = "No credit movements yet."
+# Ledger reasons: what each movement means, as /credits shows it.
+LEDGER_WELCOME = "welcome credits"
+LEDGER_HELD = "held for a job"
+LEDGER_SPENT = "spent: {cost} held credits used"
+LEDGER_JOB_FAILED = "returned: the job failed"
+LEDGER_CANCELLED = "returned: cancelled"
+LEDGER_OPERATOR = "from an operator"
 
 # --- jobs ------------------------------------------------------------------
 JOB_QUEUED = (
     "Working on it: {n} image(s) with {template} as {format} (job {job_id}, {cost} credits)."
 )
 JOB_DONE = "Here you are: {n} image(s) with {template} as {format}."
-JOB_FAILED = "Sorry, the image could not be made ({reason}); your {cost} credits were returned."
+JOB_FAILED = "Sorry, I couldn't finish that ({reason}); your {cost} credits were returned."
 JOB_CANCELLED = "Job {job_id} was cancelled; your {cost} credits were returned."
 JOB_NOT_FOUND = "You have no job {job_id}; job IDs are in the reply to /imagine."
 JOB_ALREADY_FINISHED = "Job {job_id} has already finished; there is nothing to cancel."
 PROVIDER_UNAVAILABLE = "the image service kept failing"
+JOB_KEPT_STOPPING = "the work kept being interrupted"
 PROVIDER_REFUSED = "the image service refused the request"
 INTERNAL_FAILURE = "something went wrong on our side"
 
@@ -77,7 +86,7 @@ FETCH_NO_PRODUCT = "I couldn't find a product on that page; try uploading a phot
 
 # --- AI provider -----------------------------------------------------------
 # Lower-case clauses (ProviderFailed, RateLimited): shown inside the "({reason})" of
-# JOB_FAILED or DESCRIBE_FAILED.
+# JOB_FAILED.
 OPENAI_BUSY = "the image service is busy"
 OPENAI_UNAVAILABLE = "the image service is not answering"
 OPENAI_BAD_KEY = "the image service rejected the API key, so the operator must check OPENAI_API_KEY"
@@ -109,6 +118,11 @@ MODERATION_MISCONFIGURED = (
     "The content check is not set up correctly; the operator must check OPENAI_API_KEY."
 )
 
+# --- operators -------------------------------------------------------------
+CANNOT_LISTEN = (
+    "Cannot listen on {host}:{port} ({reason}); stop what uses it or set AIOE_LISTEN_PORT."
+)
+
 # --- help ------------------------------------------------------------------
 HELP = """Commands:
   /imagine [prompt] [--image FILE | --url URL] [--template NAME] [--format NAME] [--n 1-4]
@@ -135,5 +149,5 @@ IMAGE_NOT_FOUND = "You have no image {image_id}; image IDs are in the replies to
 SAME_FORMAT = "That image is already {format}; pick another format."
 SOURCE_GONE = "The photo that image was made from is no longer stored; start again with /imagine."
 DESCRIBE_NEEDS_SOURCE = "Attach a product photo or give a product-page URL to describe."
-DESCRIBE_FAILED = "Sorry, I couldn't write a prompt ({reason}); nothing was charged."
-DESCRIBED = "Here is a prompt for your product ({cost} credit(s)):\n{prompt}"
+DESCRIBE_QUEUED = "Writing a prompt for your product (job {job_id}, {cost} credits)."
+DESCRIBED = "Here is a prompt for your product:\n{prompt}"

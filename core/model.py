@@ -36,6 +36,10 @@ class JobStatus(StrEnum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
+#: The queue that any worker of any process may take jobs from.
+DEFAULT_QUEUE = "default"
+
+
 @dataclass(frozen=True, slots=True)
 class ReplyAddress:
     """Where a job's results go, so that any worker in any process can deliver them."""
@@ -47,13 +51,14 @@ class ReplyAddress:
     message: str = ""
     interaction: str = ""
     user_id: str = ""
+    queue: str = DEFAULT_QUEUE  # which workers can deliver here (see ``Job.queue``)
 
     def to_json(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in self.__slots__}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReplyAddress:
-        return cls(**{k: str(data.get(k, "")) for k in cls.__slots__})
+        return cls(**{k: str(data[k]) for k in cls.__slots__ if k in data})
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,10 @@ class LedgerEntry:
 
 @dataclass(slots=True)
 class Job:
+    """A unit of slow work. ``queue`` routes it to the workers that can deliver its
+    reply: ``default`` for every platform reachable from any process, or one terminal's
+    own queue for console jobs."""
+
     id: str
     account_id: str
     kind: str
@@ -85,6 +94,7 @@ class Job:
     address: ReplyAddress
     cost: int
     created_at: datetime
+    queue: str = DEFAULT_QUEUE
     attempts: int = 0
     max_attempts: int = 3
     run_after: datetime | None = None

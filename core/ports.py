@@ -114,6 +114,10 @@ class AccountRepository(Protocol):
 
     async def get(self, account_id: str) -> Account | None: ...
 
+    async def find(self, platform: str, tenant: str, user_id: str) -> Account | None:
+        """The account of an identity, without creating anything."""
+        ...
+
 
 class LedgerRepository(Protocol):
     async def post(
@@ -144,8 +148,15 @@ class JobRepository(Protocol):
 
     async def get(self, job_id: str) -> Job | None: ...
 
-    async def claim(self, worker: str, now: datetime, lease_seconds: float) -> Job | None:
-        """Take the oldest runnable job (queued and due, or running with a lapsed lease)."""
+    async def claim(
+        self,
+        worker: str,
+        now: datetime,
+        lease_seconds: float,
+        queues: tuple[str, ...] = ("default",),
+    ) -> Job | None:
+        """Take the oldest runnable job of these queues (queued and due, or running with
+        a lapsed lease)."""
         ...
 
     async def transition(
@@ -195,7 +206,11 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    """Opens units of work. ``readonly`` ones may not write, and never wait for writers
+    (on SQLite a writing unit takes the database's write lock when it begins)."""
+
+    def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...
 
 
 class Reframer(Protocol):

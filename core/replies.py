@@ -13,15 +13,19 @@ class Action:
     kind: str  # reroll | reformat | cancel | confirm
     label: str
     command: str  # the command that performs it, e.g. "/reroll img_123"
+    argument: str = ""  # what the person still chooses, e.g. "FORMAT" for /reformat
 
 
 @dataclass(frozen=True, slots=True)
 class ImageOut:
+    """One finished image, its access-controlled link, and what can be done with it."""
+
     id: str
     link: str
     width: int
     height: int
     format: str = "png"
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,14 +43,12 @@ class Sources:
     async def from_page(self, url: str) -> Source:
         product = await self._reader.read(url)
         refusal: BadInput | None = None
-        for image_url in product.image_urls[:IMAGE_CANDIDATES]:
+        for index, image_url in enumerate(product.image_urls[:IMAGE_CANDIDATES]):
             try:
                 fetched = await self._fetcher.fetch_image(image_url)
                 return Source(image=await self._decoder.load(fetched.body), product=product)
             except BadInput as error:
-                log.info(
-                    "product image %d of a page was unusable", product.image_urls.index(image_url)
-                )
+                log.info("product image %d of a page was unusable", index)
                 refusal = refusal or error
         if refusal is not None:
             log.debug("no usable product image: %s", refusal.message)

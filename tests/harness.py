@@ -19,18 +19,26 @@ from core.model import ReplyAddress
 from core.ports import ImageProvider
 from core.replies import Error, Reply
 
+QUEUE = "console:test"
+
 
 class Chat:
     """Say terminal lines as any user; run the queued jobs; read what was delivered."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, queue: str = QUEUE) -> None:
         self.app = app
-        self.worker = app.worker("test-worker")
+        self.queue = queue
+        self.worker = app.worker("test-worker", queues=(queue,))
         self.delivered: list[Reply] = []
+        self.recipients: list[str] = []
         app.deliveries.register("console", self)
 
     async def deliver(self, address: ReplyAddress, reply: Reply) -> None:
+        self.recipients.append(address.user_id)
         self.delivered.append(reply)
+
+    def address(self, user: str) -> ReplyAddress:
+        return ReplyAddress("console", "local", channel="test", user_id=user, queue=self.queue)
 
     async def say(self, line: str, user: str = "alice") -> Reply:
         try:
@@ -38,9 +46,7 @@ class Chat:
         except BadInput as error:
             return Error(error.message)
         requester = Requester("console", "local", user, user)
-        return await self.app.bot.handle(
-            requester, command, ReplyAddress("console", "local", user_id=user)
-        )
+        return await self.app.bot.handle(requester, command, self.address(user))
 
     async def run_jobs(self) -> list[Reply]:
         """Run every due job to its end and return the replies they delivered."""

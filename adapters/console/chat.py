@@ -1,10 +1,12 @@
-"""The terminal chat: reads commands, prints replies, delivers finished jobs in-process."""
+"""The terminal chat: reads commands, prints replies, delivers its own finished jobs."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
+import threading
 from collections.abc import AsyncIterator
 from typing import TextIO
 
@@ -14,9 +16,12 @@ from core.app import Bot
 from core.commands import Cancel
 from core.errors import BadInput
 from core.identity import Requester
+from core.ids import new_id
 from core.model import Job, ReplyAddress
 from core.ports import UnitOfWorkFactory
 from core.replies import Error, Progress, Reply, Text
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 TENANT = "local"
@@ -24,7 +29,11 @@ PROMPT = "aioe> "
 
 
 class ConsoleChat:
-    """One terminal user. Also the ``Delivery`` for the ``console`` platform."""
+    """One terminal, one user. Also the ``Delivery`` for this terminal's own queue.
+
+    Each terminal session queues its jobs on a queue of its own, so only a worker of
+    this process (which can print here) takes them, and nobody else's results land here.
+    """
 
     def __init__(
         self,
@@ -38,23 +47,38 @@ class ConsoleChat:
     ) -> None:
         self._bot = bot
         self._uow = uow_factory
+        self.session = new_id("term")
         self.requester = Requester(PLATFORM, TENANT, user, user)
-        self.address = ReplyAddress(PLATFORM, TENANT, user_id=user)
+        self.address = ReplyAddress(
+            PLATFORM, TENANT, channel=self.session, user_id=user, queue=f"{PLATFORM}:{self.session}"
+        )
         self._json = json_mode
         self._out = out or sys.stdout
         self._check_every = check_every
         self._waiting: dict[str, asyncio.Event] = {}
         self._done: set[str] = set()
 
-    # --- Delivery port -------------------------------------------------------
+    @property
+    def queue(self) -> str:
+        return self.address.queue
+
+    # --- Delivery port ---------------------------------------------------------
     async def deliver(self, address: ReplyAddress, reply: Reply) -> None:
+        if address.channel != self.session:
+            log.warning("a reply for another terminal session reached this one; dropped")
+            return
         self.show(reply)
 
     def job_finished(self, job: Job) -> None:
         """Worker hook: a job of this process came to an end."""
-        self.job_finished_id(job.id)
+        self._finished(job.id)
 
-    # --- the conversation ------------------------------------------------------
+    def _finished(self, job_id: str) -> None:
+        self._done.add(job_id)
+        if job_id in self._waiting:
+            self._waiting[job_id].set()
+
+    # --- the conversation ----------------------------------------------------------
     def show(self, reply: Reply) -> None:
         self._out.write((to_line(reply) if self._json else to_text(reply)) + "\n")
         self._out.flush()
@@ -70,36 +94,41 @@ class ConsoleChat:
             if isinstance(reply, Progress):
                 self._waiting.setdefault(reply.job_id, asyncio.Event())
             elif isinstance(command, Cancel) and isinstance(reply, Text):
-                self.job_finished_id(command.job_id)
+                self._finished(command.job_id)
         self.show(reply)
         return reply
 
-    def job_finished_id(self, job_id: str) -> None:
-        self._done.add(job_id)
-        if job_id in self._waiting:
-            self._waiting[job_id].set()
-
     async def run(self, lines: AsyncIterator[str]) -> None:
-        async for line in lines:
-            if line.strip() in {"/quit", "/exit"}:
-                break
-            if line.strip():
-                await self.say(line)
-        await self.wait_for_jobs()
+        """Converse until the input ends, then wait for this session's jobs. Interrupted,
+        it cancels what is still running, so no credits stay held for a closed terminal."""
+        try:
+            async for line in lines:
+                if line.strip() in {"/quit", "/exit"}:
+                    break
+                if line.strip():
+                    await self.say(line)
+            await self.wait_for_jobs()
+        finally:
+            await asyncio.shield(self._abandon())
 
     async def wait_for_jobs(self) -> None:
-        """Return once every job this chat started has finished, here or elsewhere."""
+        """Return once every job this chat started has finished."""
         for job_id, event in list(self._waiting.items()):
             while job_id not in self._done:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), self._check_every)
-                if job_id not in self._done and await self._finished_elsewhere(job_id):
+                if job_id not in self._done and await self._finished_in_database(job_id):
                     self._done.add(job_id)
 
-    async def _finished_elsewhere(self, job_id: str) -> bool:
-        async with self._uow() as uow:
+    async def _finished_in_database(self, job_id: str) -> bool:
+        async with self._uow(readonly=True) as uow:
             job = await uow.jobs.get(job_id)
         return job is None or job.status.finished
+
+    async def _abandon(self) -> None:
+        for job_id in [j for j in self._waiting if j not in self._done]:
+            await self._bot.handle(self.requester, Cancel(job_id), self.address)
+            self._done.add(job_id)
 
 
 async def piped_lines(stream: TextIO) -> AsyncIterator[str]:
@@ -108,11 +137,33 @@ async def piped_lines(stream: TextIO) -> AsyncIterator[str]:
 
 
 async def typed_lines() -> AsyncIterator[str]:
-    """Lines typed at a prompt, with readline history; Ctrl-D ends."""
+    """Lines typed at a prompt, with readline history; Ctrl-D ends, Ctrl-C interrupts.
+
+    ``input()`` runs in a daemon thread that prompts only when the chat asks for the next
+    line, so replies print before the next prompt and an interrupt never waits for Enter.
+    """
     with contextlib.suppress(ImportError):
-        import readline  # noqa: F401  (enables history and editing for input())
+        import readline  # noqa: F401  (history and line editing for input())
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    wanted = threading.Event()
+
+    def read() -> None:
+        while True:
+            wanted.wait()
+            wanted.clear()
+            try:
+                line: str | None = input(PROMPT)
+            except EOFError:
+                line = None
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+            if line is None:
+                return
+
+    threading.Thread(target=read, name="terminal-input", daemon=True).start()
     while True:
-        try:
-            yield await asyncio.to_thread(input, PROMPT)
-        except EOFError:
+        wanted.set()
+        line = await lines.get()
+        if line is None:
             return
+        yield line

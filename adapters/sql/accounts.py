@@ -40,7 +40,7 @@ class SqlAccountRepository:
         identity insert hits the unique constraint, so it drops its own account row
         and reads the winner's.
         """
-        found = await self._for_identity(platform, tenant, user_id)
+        found = await self.find(platform, tenant, user_id)
         if found is not None:
             return found, False
         account_id = new_id()
@@ -66,7 +66,7 @@ class SqlAccountRepository:
         if (await self._connection.execute(identity)).first() is not None:
             return Account(account_id, display_name, 0, now), True
         await self._connection.execute(delete(accounts).where(accounts.c.id == account_id))
-        found = await self._for_identity(platform, tenant, user_id)
+        found = await self.find(platform, tenant, user_id)
         if found is None:
             raise LookupError(
                 f"identity {platform}:{tenant}:{user_id} vanished while being created"
@@ -79,7 +79,8 @@ class SqlAccountRepository:
         ).first()
         return None if row is None else to_account(row)
 
-    async def _for_identity(self, platform: str, tenant: str, user_id: str) -> Account | None:
+    async def find(self, platform: str, tenant: str, user_id: str) -> Account | None:
+        """The identity's account, or ``None``: never creates anything."""
         query = (
             select(accounts)
             .join(identities, identities.c.account_id == accounts.c.id)

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Execution option of a SQLite connection whose transactions only read.
+READONLY_OPTION = "aioe_readonly"
 # Any constant works; it only has to be the same for every process migrating one database.
 _MIGRATION_LOCK_ID = 0x_A10E_5C4E
 
@@ -71,9 +73,18 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # Take the write lock up front: concurrent writers queue on busy_timeout
-        # instead of failing when a read lock cannot be upgraded.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        readonly = bool(connection.get_execution_options().get(READONLY_OPTION, False))
+        # query_only belongs to the pooled connection, so set it whenever it must change.
+        if connection.info.get(READONLY_OPTION, False) != readonly:
+            connection.exec_driver_sql(f"PRAGMA query_only={'ON' if readonly else 'OFF'}")
+            connection.info[READONLY_OPTION] = readonly
+        if readonly:
+            # Deferred: in WAL mode readers never wait for the writer, nor it for them.
+            connection.exec_driver_sql("BEGIN")
+        else:
+            # Take the write lock up front: concurrent writers queue on busy_timeout
+            # instead of failing when a read lock cannot be upgraded.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Row, and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.tables import jobs
-from core.model import Job, JobStatus, ReplyAddress
+from core.model import DEFAULT_QUEUE, Job, JobStatus, ReplyAddress
 
 TRANSITION_FIELDS = frozenset(
     {"error", "result", "run_after", "finished_at", "lease_owner", "lease_expires_at"}
@@ -21,6 +21,7 @@ def to_job(row: Row[Any]) -> Job:
         id=row.id,
         account_id=row.account_id,
         kind=row.kind,
+        queue=row.queue,
         status=JobStatus(row.status),
         payload=dict(row.payload),
         address=ReplyAddress.from_json(row.address),
@@ -59,6 +60,7 @@ class SqlJobRepository:
                 id=job.id,
                 account_id=job.account_id,
                 kind=job.kind,
+                queue=job.queue,
                 status=JobStatus(job.status).value,
                 payload=job.payload,
                 address=job.address.to_json(),
@@ -80,17 +82,26 @@ class SqlJobRepository:
         row = (await self._connection.execute(select(jobs).where(jobs.c.id == job_id))).first()
         return None if row is None else to_job(row)
 
-    async def claim(self, worker: str, now: datetime, lease_seconds: float) -> Job | None:
-        """Take the oldest runnable job (queued and due, or running with a lapsed lease).
+    async def claim(
+        self,
+        worker: str,
+        now: datetime,
+        lease_seconds: float,
+        queues: tuple[str, ...] = (DEFAULT_QUEUE,),
+    ) -> Job | None:
+        """Take the oldest runnable job of ``queues`` (queued and due, or running with a
+        lapsed lease); ``None`` when there is none.
 
         On PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED`` so
         workers racing each other take different jobs; SQLite serialises writers. The
         job comes back running, leased to ``worker``, with one more attempt counted
         (which may now exceed ``max_attempts``: the caller decides what that means).
         """
+        if not queues:
+            return None
         candidate = (
             select(jobs.c.id)
-            .where(_runnable(now))
+            .where(jobs.c.queue.in_(queues), _runnable(now))
             .order_by(jobs.c.created_at, jobs.c.id)
             .limit(1)
             .with_for_update(skip_locked=True)

@@ -100,6 +100,7 @@ jobs = sa.Table(
     sa.Column("id", sa.String(), primary_key=True),
     _account_fk(),
     sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("queue", sa.String(), nullable=False, server_default=sa.text("'default'")),
     sa.Column("status", sa.String(), nullable=False),
     sa.Column("payload", sa.JSON(), nullable=False),
     sa.Column("address", sa.JSON(), nullable=False),
@@ -114,7 +115,7 @@ jobs = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("finished_at", UtcDateTime(), nullable=True),
-    sa.Index("ix_jobs_status_run_after", "status", "run_after"),
+    sa.Index("ix_jobs_queue_status_run_after", "queue", "status", "run_after"),
     sa.Index("ix_jobs_account_id", "account_id"),
 )
 

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.accounts import SqlAccountRepository
+from adapters.sql.engine import READONLY_OPTION
 from adapters.sql.images import SqlImageRepository
 from adapters.sql.jobs import SqlJobRepository
 from adapters.sql.ledger import SqlLedgerRepository
@@ -19,6 +20,10 @@ class SqlUnitOfWork:
 
     After a ``commit()`` the same unit may go on working; the next statement starts a new
     transaction, which is again rolled back on exit unless committed.
+
+    A ``readonly`` unit refuses writes (the database raises) and never waits for a
+    writer: on SQLite it begins a deferred transaction instead of taking the write lock,
+    on PostgreSQL its transactions are ``READ ONLY``. Committing it is harmless.
     """
 
     accounts: AccountRepository
@@ -26,8 +31,9 @@ class SqlUnitOfWork:
     jobs: JobRepository
     images: ImageRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, readonly: bool = False) -> None:
         self._engine = engine
+        self.readonly = readonly
         self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> Self:
@@ -35,6 +41,8 @@ class SqlUnitOfWork:
             raise RuntimeError("this unit of work is already open")
         connection = await self._engine.connect()
         try:
+            if self.readonly:
+                await connection.execution_options(**_readonly_options(connection))
             await connection.begin()
         except BaseException:
             await connection.close()
@@ -73,5 +81,14 @@ class SqlUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+    def __call__(self, *, readonly: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, readonly=readonly)
+
+
+def _readonly_options(connection: AsyncConnection) -> dict[str, bool]:
+    if connection.dialect.name == "postgresql":
+        # A connection characteristic: every transaction of this checkout is READ ONLY,
+        # and the pool resets it when the connection goes back.
+        return {"postgresql_readonly": True}
+    # Read by the SQLite engine's "begin" listener.
+    return {READONLY_OPTION: True}

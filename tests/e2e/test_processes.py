@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from adapters.sql.engine import create_engine
-from core.model import JobStatus
+from core.model import DEFAULT_QUEUE, JobStatus
 from core.replies import Progress
 from tests.harness import Chat, product_photo, running_app
 
@@ -55,7 +55,7 @@ async def test_a_worker_process_finishes_jobs_queued_by_another(
     photo.write_bytes(product_photo())
     data_dir = tmp_path / "var"
     async with running_app(data_dir, database_url) as app:
-        chat = Chat(app)
+        chat = Chat(app, queue=DEFAULT_QUEUE)
         queued = [await chat.say(f"/imagine --image {photo} --format square") for _ in range(3)]
         job_ids = [reply.job_id for reply in queued if isinstance(reply, Progress)]
         assert len(job_ids) == 3
@@ -64,27 +64,17 @@ async def test_a_worker_process_finishes_jobs_queued_by_another(
             "worker",
             "--concurrency",
             "2",
+            "--drain",
             env=environment(data_dir, database_url),
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
-        try:
+        out, err = await asyncio.wait_for(worker.communicate(), 120)
+        assert worker.returncode == 0, err.decode()
+        assert out.decode().strip() == "3 job(s) run"
+        async with app.uow_factory(readonly=True) as uow:
             for job_id in job_ids:
-                assert await wait_until_finished(chat, job_id) is JobStatus.SUCCEEDED
-        finally:
-            worker.terminate()
-            await asyncio.wait_for(worker.wait(), 10)
+                job = await uow.jobs.get(job_id)
+                assert job is not None and job.status is JobStatus.SUCCEEDED
         assert await chat.count("images") == 3
         assert await chat.balance() == 10 - 3
-
-
-async def wait_until_finished(chat: Chat, job_id: str) -> JobStatus:
-    """Poll the job's row (another process is doing the work) for at most a minute."""
-    for _ in range(600):
-        async with chat.app.uow_factory() as uow:
-            job = await uow.jobs.get(job_id)
-        assert job is not None
-        if job.status.finished:
-            return job.status
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish within a minute")

@@ -13,9 +13,10 @@ from PIL import Image
 
 from core.errors import ProviderFailed
 from core.imaging import RenderedImage, RenderSpec
+from core.jobs import RetryPolicy, Worker
 from core.model import JobStatus
 from core.replies import Error, Images, Progress, Text
-from tests.harness import Chat, blob_files, product_photo, running_app
+from tests.harness import QUEUE, Chat, blob_files, product_photo, running_app
 
 
 class ScriptedProvider:
@@ -31,6 +32,7 @@ class ScriptedProvider:
         self.entered = asyncio.Event()
         self.release = asyncio.Event()
         self.release.set()
+        self.cancelled = False
 
     def cost_per_image(self) -> int:
         return 2
@@ -38,7 +40,11 @@ class ScriptedProvider:
     async def render(self, spec: RenderSpec, n: int) -> list[RenderedImage]:
         self.calls += 1
         self.entered.set()
-        await self.release.wait()
+        try:
+            await self.release.wait()
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
         if self.calls <= self.failures:
             raise ProviderFailed("the image service is down", transient=self.transient)
         out = io.BytesIO()
@@ -88,8 +94,8 @@ async def test_a_job_whose_provider_keeps_failing_fails_in_one_sentence_and_cost
     (failed,) = await jobs_chat.run_jobs()
     assert isinstance(failed, Error)
     assert failed.text == (
-        "Sorry, the image could not be made (the image service kept "
-        "failing); your 2 credits were returned."
+        "Sorry, I couldn't finish that (the image service kept failing); "
+        "your 2 credits were returned."
     )
     assert provider.calls == 3  # AIOE_JOB_MAX_ATTEMPTS
     assert await jobs_chat.balance() == 10
@@ -156,7 +162,7 @@ async def test_a_job_left_by_a_crashed_worker_is_taken_over(jobs_chat: Chat) -> 
     lease = jobs_chat.app.settings.job_lease_seconds
     async with jobs_chat.app.uow_factory() as uow:  # a worker that claimed it, then died
         crashed = await uow.jobs.claim(
-            "crashed", datetime.now(UTC) - timedelta(seconds=2 * lease), lease
+            "crashed", datetime.now(UTC) - timedelta(seconds=2 * lease), lease, (QUEUE,)
         )
         await uow.commit()
     assert crashed is not None and crashed.id == queued.job_id
@@ -175,3 +181,111 @@ async def test_an_upload_is_kept_with_its_job(jobs_chat: Chat, tmp_path: Path) -
     assert isinstance(queued, Progress)
     uploads = [p for p in blob_files(jobs_chat.app.settings.data_dir) if "uploads" in p.parts]
     assert [p.stem for p in uploads] == [queued.job_id]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def worker_with(chat: Chat, clock: FakeClock, **options: object) -> Worker:
+    app = chat.app
+    return Worker(
+        name="clocked",
+        uow_factory=app.uow_factory,
+        handlers=app.job_handlers,
+        credits=app.credits,
+        blobs=app.blobs,
+        deliver=chat.deliver,
+        clock=clock,
+        queues=(QUEUE,),
+        **options,
+    )  # type: ignore[arg-type]
+
+
+def test_backoff_doubles_up_to_its_cap_and_honours_retry_after() -> None:
+    policy = RetryPolicy(base_seconds=2, cap_seconds=60, max_wait_seconds=300)
+    assert [policy.delay(attempt) for attempt in (1, 2, 3, 4, 10)] == [2, 4, 8, 16, 60]
+    assert policy.delay(1, retry_after=45) == 45
+    assert policy.delay(1, retry_after=86_400) == 300
+
+
+async def test_a_retried_job_waits_for_its_backoff(
+    jobs_chat: Chat, provider: ScriptedProvider
+) -> None:
+    clock = FakeClock()
+    worker = worker_with(jobs_chat, clock, retry=RetryPolicy(base_seconds=30))
+    provider.failures = 1
+    await jobs_chat.say("/imagine a red mug")
+    assert await worker.drain() == 1  # tried once, failed, queued again
+    assert await worker.drain() == 0  # not due yet
+    clock.now += timedelta(seconds=29)
+    assert await worker.drain() == 0
+    clock.now += timedelta(seconds=2)
+    assert await worker.drain() == 1
+    assert provider.calls == 2
+    (done,) = jobs_chat.delivered
+    assert isinstance(done, Images)
+
+
+async def test_a_worker_that_lost_its_job_keeps_nothing_and_spoils_nothing(
+    jobs_chat: Chat, provider: ScriptedProvider
+) -> None:
+    provider.release.clear()
+    queued = await jobs_chat.say("/imagine a red mug")
+    assert isinstance(queued, Progress)
+    slow = asyncio.create_task(jobs_chat.worker.run_once())
+    await provider.entered.wait()
+    async with jobs_chat.app.uow_factory() as uow:  # its lease lapses...
+        await uow.jobs.transition(
+            queued.job_id,
+            JobStatus.RUNNING,
+            expect=(JobStatus.RUNNING,),
+            now=datetime.now(UTC),
+            lease_expires_at=datetime.now(UTC),
+        )
+        await uow.commit()
+    other = jobs_chat.app.worker("other", queues=(QUEUE,))
+    provider.release.set()
+    assert await other.run_once()  # ...and another worker takes over and finishes it
+    assert await slow
+    (done,) = jobs_chat.delivered
+    assert isinstance(done, Images)
+    async with jobs_chat.app.uow_factory(readonly=True) as uow:
+        record = await uow.images.get(done.images[0].id)
+    assert record is not None
+    assert await jobs_chat.app.blobs.exists(record.blob_key)
+    assert await jobs_chat.count("images") == 1
+    image_files = [p for p in blob_files(jobs_chat.app.settings.data_dir) if "images" in p.parts]
+    assert len(image_files) == 1  # the loser's files are gone, the winner's kept
+
+
+async def test_a_cancelled_job_stops_its_provider_at_the_next_heartbeat(
+    tmp_path: Path, database_url: str, provider: ScriptedProvider
+) -> None:
+    provider.release.clear()
+    async with running_app(
+        tmp_path / "var", database_url, image_provider=provider, job_lease_seconds=0.3
+    ) as app:
+        chat = Chat(app)
+        queued = await chat.say("/imagine a red mug")
+        assert isinstance(queued, Progress)
+        running = asyncio.create_task(chat.worker.run_once())
+        await provider.entered.wait()
+        assert isinstance(await chat.say(f"/cancel {queued.job_id}"), Text)
+        assert await asyncio.wait_for(running, 5)  # returns without the provider finishing
+        assert provider.cancelled
+        assert chat.delivered == []
+        assert await chat.balance() == 10
+
+
+async def test_each_user_gets_only_their_own_results(jobs_chat: Chat) -> None:
+    await jobs_chat.say("/imagine a red mug", user="alice")
+    await jobs_chat.say("/imagine a blue mug", user="bob")
+    replies = await jobs_chat.run_jobs()
+    assert len(replies) == 2
+    assert sorted(jobs_chat.recipients) == ["alice", "bob"]
+    assert await jobs_chat.balance("alice") == await jobs_chat.balance("bob") == 8

@@ -114,7 +114,9 @@ async def test_describe_asks_the_vision_model(
 ) -> None:
     photo = tmp_path / "box.png"
     photo.write_bytes(product_photo())
-    reply = await ai_chat.say(f"/describe --image {photo}")
+    queued = await ai_chat.say(f"/describe --image {photo}")
+    assert isinstance(queued, Progress)
+    (reply,) = await ai_chat.run_jobs()
     assert isinstance(reply, Text)
     assert "soft grey sweep" in reply.text
     assert openai.paths()[-1] == "/v1/chat/completions"

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from aiohttp import web
+from PIL import Image
 
+from adapters.imaging.studio import StudioProvider
+from bot.bootstrap import App
+from core.imaging import RenderSpec, SourceImage
 from core.model import JobStatus
 from core.replies import Error, Images, Progress, Text
 from tests.fakes.shop import PRICE, PRODUCT_NAME, PRODUCT_PATH, serve_app, serve_shop
 from tests.harness import Chat, product_photo, running_app
+
+
+async def picture(app: App, image_id: str) -> np.ndarray:
+    async with app.uow_factory(readonly=True) as uow:
+        record = await uow.images.get(image_id)
+    assert record is not None
+    data = await app.blobs.get(record.blob_key)
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=int)
 
 
 @pytest.fixture
@@ -45,18 +59,47 @@ async def test_a_product_page_becomes_a_headline_image_with_its_name_and_price(
     assert job.payload["product"]["price"] == PRICE
     assert await shop_chat.balance() == 9
 
+    # The banner shows the page's name and price: the same render without them differs
+    # in the headline band, and only there.
+    app = shop_chat.app
+    made = await picture(app, done.images[0].id)
+    template = app.catalog.template("sale-banner")
+    width, height = job.payload["source_size"]
+    source = SourceImage(
+        data=await app.blobs.get(job.payload["source_key"]),
+        width=width,
+        height=height,
+        has_alpha=job.payload["source_alpha"],
+    )
+    spec = RenderSpec(
+        prompt="",
+        template=template,
+        format=app.catalog.format(None, template),
+        source=source,
+        product=None,
+        seed=int(job.payload["seed"]),
+    )
+    (plain,) = await StudioProvider().render(spec, 1)
+    without = np.asarray(Image.open(io.BytesIO(plain.data)).convert("RGB"), dtype=int)
+    changed = np.abs(made - without).sum(axis=2) > 60
+    rows = np.flatnonzero(changed.any(axis=1))
+    assert changed.mean() > 0.02, "no headline was drawn"
+    assert rows.min() < 0.3 * made.shape[0], "the headline is not at the top"
+
 
 async def test_describe_names_the_product_and_its_colours(
     shop_chat: Chat, shop: tuple[str, int], tmp_path: Path
 ) -> None:
     base, _ = shop
-    from_page = await shop_chat.say(f"/describe --url {base}{PRODUCT_PATH}")
+    assert isinstance(await shop_chat.say(f"/describe --url {base}{PRODUCT_PATH}"), Progress)
+    (from_page,) = await shop_chat.run_jobs()
     assert isinstance(from_page, Text), from_page
     assert PRODUCT_NAME.lower() in from_page.text.lower()
     assert "teal" in from_page.text.lower()
     photo = tmp_path / "box.png"
     photo.write_bytes(product_photo())
-    from_photo = await shop_chat.say(f"/describe --image {photo}")
+    assert isinstance(await shop_chat.say(f"/describe --image {photo}"), Progress)
+    (from_photo,) = await shop_chat.run_jobs()
     assert isinstance(from_photo, Text), from_photo
     assert any(name in from_photo.text.lower() for name in ("teal", "turquoise"))
     assert await shop_chat.balance() == 10 - 2  # a small fixed cost each

@@ -32,7 +32,11 @@ async def test_every_result_offers_more_like_this_and_other_formats(
 ) -> None:
     done = await first_image(chat, tmp_path)
     image_id = done.images[0].id
-    assert [a.command for a in done.actions] == [f"/reroll {image_id}", f"/reformat {image_id}"]
+    actions = done.images[0].actions
+    assert [(a.command, a.argument) for a in actions] == [
+        (f"/reroll {image_id}", ""),
+        (f"/reformat {image_id}", "FORMAT"),
+    ]
 
 
 async def test_reformat_makes_a_story_from_a_marketplace_image(chat: Chat, tmp_path: Path) -> None:

@@ -73,6 +73,17 @@ async def test_the_link_of_a_deleted_image_stops_working_at_once(
     assert (await client.get(f"/i/{unknown}")).status == 404
 
 
+async def test_the_link_of_an_image_whose_file_is_gone_is_not_found(
+    chat: Chat, client: TestClient, tmp_path: Path
+) -> None:
+    image_id, token = await made_image(chat, tmp_path)
+    async with chat.app.uow_factory(readonly=True) as uow:
+        record = await uow.images.get(image_id)
+    assert record is not None
+    await chat.app.blobs.delete(record.blob_key)
+    assert (await client.get(f"/i/{token}")).status == 404
+
+
 async def test_health_is_ok_when_the_database_answers(client: TestClient) -> None:
     response = await client.get("/healthz")
     assert response.status == 200 and await response.json() == {"status": "ok"}

@@ -7,15 +7,17 @@ import json
 from adapters.console.render import to_line, to_text
 from core.replies import Action, Error, ImageOut, Images, Private, Progress
 
-IMAGE = ImageOut(id="img_1", link="http://h/i/t", width=2000, height=2000)
-IMAGES = Images(
-    text="Here you are.",
-    images=(IMAGE,),
+IMAGE = ImageOut(
+    id="img_1",
+    link="http://h/i/t",
+    width=2000,
+    height=2000,
     actions=(
         Action("reroll", "More like this", "/reroll img_1"),
-        Action("reformat", "Other formats", "/reformat img_1"),
+        Action("reformat", "Other formats", "/reformat img_1", argument="FORMAT"),
     ),
 )
+IMAGES = Images(text="Here you are.", images=(IMAGE,))
 
 
 def test_images_as_json_follow_the_contract() -> None:
@@ -23,9 +25,15 @@ def test_images_as_json_follow_the_contract() -> None:
         "type": "images",
         "text": "Here you are.",
         "images": [
-            {"id": "img_1", "link": "http://h/i/t", "width": 2000, "height": 2000, "format": "png"}
+            {
+                "id": "img_1",
+                "link": "http://h/i/t",
+                "width": 2000,
+                "height": 2000,
+                "format": "png",
+                "actions": ["/reroll img_1", "/reformat img_1 FORMAT"],
+            }
         ],
-        "actions": ["/reroll img_1", "/reformat img_1 FORMAT"],
     }
 
 

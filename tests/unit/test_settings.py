@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import stat
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,40 @@ def test_a_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None
     assert len(key) >= 40
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert Settings(data_dir=tmp_path / "var").resolved_secret_key() == key
+    assert path.read_text(encoding="utf-8").strip() == key
+    assert sorted(p.name for p in path.parent.iterdir()) == ["secret_key"]
+
+
+def test_processes_starting_together_all_get_the_one_key_that_was_written(
+    tmp_path: Path,
+) -> None:
+    racers, rounds = 8, 10  # a single round of a racy version passes by luck too often
+
+    def race(data_dir: Path) -> list[str]:
+        start = threading.Barrier(racers)
+
+        def resolve() -> str:
+            start.wait(timeout=10)
+            return Settings(data_dir=data_dir).resolved_secret_key()
+
+        with ThreadPoolExecutor(max_workers=racers) as pool:
+            return list(pool.map(lambda _: resolve(), range(racers)))
+
+    for n in range(rounds):
+        data_dir = tmp_path / f"var{n}"
+        keys = race(data_dir)
+        assert len(set(keys)) == 1
+        assert (data_dir / "secret_key").read_text(encoding="utf-8").strip() == keys[0]
+        assert sorted(p.name for p in data_dir.iterdir()) == ["secret_key"]
+
+
+@pytest.mark.parametrize("content", ["", "\n", "short-key\n"])
+def test_an_empty_or_short_secret_key_file_is_refused(tmp_path: Path, content: str) -> None:
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "secret_key").write_text(content, encoding="utf-8")
+
+    with pytest.raises(SystemExit, match="empty or shorter than 32 characters"):
+        Settings(data_dir=tmp_path / "var").resolved_secret_key()
 
 
 def test_an_explicit_secret_key_is_used_as_given(tmp_path: Path) -> None:

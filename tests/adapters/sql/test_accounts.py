@@ -56,3 +56,29 @@ async def test_an_account_is_read_back_by_id_and_an_unknown_id_is_none(
     async with uow_factory() as uow:
         assert await uow.accounts.get(account.id) == account
         assert await uow.accounts.get("no-such-account") is None
+
+
+async def test_find_returns_the_account_of_a_known_identity_only(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account, _ = await _ensure(uow_factory, "42")
+
+    async with uow_factory(readonly=True) as uow:
+        found = await uow.accounts.find("discord", "G1", "42")
+        other_guild = await uow.accounts.find("discord", "G2", "42")
+        other_platform = await uow.accounts.find("slack", "G1", "42")
+
+    assert found == account
+    assert (other_guild, other_platform) == (None, None)
+
+
+async def test_finding_an_unknown_identity_creates_nothing(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    async with uow_factory() as uow:
+        assert await uow.accounts.find("console", "local", "ghost") is None
+        await uow.commit()
+
+    async with uow_factory.engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).select_from(accounts)) == 0
+        assert await connection.scalar(select(func.count()).select_from(identities)) == 0

@@ -20,9 +20,14 @@ async def _add(uows: SqlUnitOfWorkFactory, *jobs: Job) -> None:
         await uow.commit()
 
 
-async def _claim(uows: SqlUnitOfWorkFactory, worker: str, now: float) -> Job | None:
+async def _claim(
+    uows: SqlUnitOfWorkFactory, worker: str, now: float, queues: tuple[str, ...] | None = None
+) -> Job | None:
     async with uows() as uow:
-        claimed = await uow.jobs.claim(worker, at(now), LEASE)
+        if queues is None:
+            claimed = await uow.jobs.claim(worker, at(now), LEASE)
+        else:
+            claimed = await uow.jobs.claim(worker, at(now), LEASE, queues)
         await uow.commit()
     return claimed
 
@@ -77,6 +82,44 @@ async def test_the_oldest_due_job_is_claimed_first_and_jobs_due_later_wait(
     assert first.status is JobStatus.RUNNING
     assert first.attempts == 1
     assert first.lease_expires_at == at(100 + LEASE)
+
+
+async def test_a_worker_takes_jobs_only_from_the_queues_it_names(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory)
+    await _add(uow_factory, job("console-job", account_id, created=0, queue="console:abc"))
+
+    by_default = await _claim(uow_factory, "any-process", now=10)
+    by_other_terminal = await _claim(uow_factory, "other", now=10, queues=("console:xyz",))
+    by_nobody = await _claim(uow_factory, "idle", now=10, queues=())
+    by_its_terminal = await _claim(uow_factory, "terminal", now=10, queues=("console:abc",))
+
+    assert (by_default, by_other_terminal, by_nobody) == (None, None, None)
+    assert by_its_terminal is not None
+    assert (by_its_terminal.id, by_its_terminal.queue) == ("console-job", "console:abc")
+    assert by_its_terminal.lease_owner == "terminal"
+
+
+async def test_a_worker_of_several_queues_takes_the_oldest_job_of_any_of_them(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory)
+    await _add(
+        uow_factory,
+        job("foreign", account_id, created=0, queue="console:xyz"),
+        job("shared", account_id, created=2),
+        job("own", account_id, created=1, queue="console:abc"),
+    )
+
+    both = ("default", "console:abc")
+    taken = [await _claim(uow_factory, "terminal", now=10, queues=both) for _ in range(3)]
+
+    assert [each.id if each else None for each in taken] == ["own", "shared", None]
+    async with uow_factory() as uow:
+        shared = await uow.jobs.get("shared")
+    assert shared is not None
+    assert shared.queue == "default"
 
 
 async def test_a_running_job_whose_lease_lapsed_is_reclaimed_with_one_more_attempt(
@@ -228,6 +271,7 @@ async def test_a_job_reads_back_exactly_as_it_was_added(
         account_id,
         payload={"prompt": "ein Becher auf Marmor ☕", "sizes": [1080, 1350], "n": 1},
         address=ReplyAddress("discord", "G1", channel="C9", interaction="tok-1", user_id="U7"),
+        queue="console:abc",
         max_attempts=5,
         run_after=at(30),
         result={"note": "kept"},

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from adapters.sql.tables import accounts
 from adapters.sql.uow import SqlUnitOfWorkFactory
-from core.model import Movement
+from core.model import Account, Movement
 from tests.adapters.sql.builders import T0, new_account
 
 
@@ -74,3 +75,65 @@ async def test_times_read_back_are_aware_utc_and_naive_times_are_refused(
     with pytest.raises(StatementError, match="naive datetime"):
         async with uow_factory() as uow:
             await uow.accounts.ensure("console", "local", "bob", "Bob", datetime(2025, 1, 1))
+
+
+async def test_a_readonly_unit_reads_at_once_while_a_writer_holds_its_transaction_open(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory, "ada", credits=5)
+
+    async def read_balance() -> tuple[int, Account | None]:
+        async with uow_factory(readonly=True) as reader:
+            balance = await reader.ledger.balance(account_id)
+            found = await reader.accounts.get(account_id)
+            await reader.commit()
+        return balance, found
+
+    async with uow_factory() as writer:
+        await writer.ledger.post(account_id, Movement.GRANT, 7, "grant:more", T0)
+        # Far shorter than SQLite's busy timeout: a reader queueing for the lock fails.
+        balance, found = await asyncio.wait_for(read_balance(), timeout=2)
+        await writer.commit()
+
+    assert balance == 5
+    assert found is not None
+    assert found.display_name == "Ada"
+
+
+async def test_a_readonly_unit_refuses_to_write_and_changes_nothing(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account_id = await new_account(uow_factory, credits=5)
+
+    with pytest.raises(DBAPIError):
+        async with uow_factory(readonly=True) as uow:
+            await uow.ledger.post(account_id, Movement.GRANT, 100, "grant:sneaky", T0)
+    with pytest.raises(DBAPIError):
+        async with uow_factory(readonly=True) as uow:
+            await uow.accounts.get(account_id)
+            await uow.commit()
+            await uow.accounts.ensure("console", "local", "bob", "Bob", T0)
+
+    async with uow_factory() as uow:
+        assert await uow.ledger.balance(account_id) == 5
+        account, created = await uow.accounts.ensure("console", "local", "bob", "Bob", T0)
+        await uow.commit()
+    assert created
+    async with uow_factory(readonly=True) as uow:
+        assert await uow.accounts.get(account.id) == account
+
+
+async def test_connections_a_readonly_unit_used_write_again_in_writing_units(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    for n in range(3):
+        async with uow_factory(readonly=True) as uow:
+            assert await uow.accounts.get("nobody") is None
+        await new_account(uow_factory, f"user{n}", credits=n + 1)
+
+    async with uow_factory(readonly=True) as uow:
+        assert uow.readonly
+        for n in range(3):
+            found = await uow.accounts.find("console", "local", f"user{n}")
+            assert found is not None
+            assert found.balance == n + 1

@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(), nullable=False),
         _account_fk(),
         sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("queue", sa.String(), nullable=False, server_default=sa.text("'default'")),
         sa.Column("status", sa.String(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("address", sa.JSON(), nullable=False),
@@ -93,7 +94,7 @@ def upgrade() -> None:
         _fk_to_accounts("jobs"),
         sa.PrimaryKeyConstraint("id", name="pk_jobs"),
     )
-    op.create_index("ix_jobs_status_run_after", "jobs", ["status", "run_after"])
+    op.create_index("ix_jobs_queue_status_run_after", "jobs", ["queue", "status", "run_after"])
     op.create_index("ix_jobs_account_id", "jobs", ["account_id"])
     op.create_table(
         "images",
@@ -119,7 +120,7 @@ def downgrade() -> None:
     op.drop_index("ix_images_account_id_created_at", table_name="images")
     op.drop_table("images")
     op.drop_index("ix_jobs_account_id", table_name="jobs")
-    op.drop_index("ix_jobs_status_run_after", table_name="jobs")
+    op.drop_index("ix_jobs_queue_status_run_after", table_name="jobs")
     op.drop_table("jobs")
     op.drop_index("ix_ledger_account_id_id", table_name="ledger")
     op.drop_table("ledger")
