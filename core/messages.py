@@ -39,7 +39,7 @@ NO_MOVEMENTS = "No credit movements yet."
 # Ledger reasons: what each movement means, as /credits shows it.
 LEDGER_WELCOME = "welcome credits"
 LEDGER_HELD = "held for a job"
-LEDGER_SPENT = "spent: {cost} held credits used"
+LEDGER_SPENT = "spent: the {cost} held for the job"
 LEDGER_JOB_FAILED = "returned: the job failed"
 LEDGER_CANCELLED = "returned: cancelled"
 LEDGER_OPERATOR = "from an operator"
