@@ -8,7 +8,8 @@ import math
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from types import TracebackType
+from typing import Self, TypeVar
 
 import openai
 from openai import AsyncOpenAI
@@ -62,6 +63,27 @@ class ClientHolder:
     async def aclose(self) -> None:
         if self._owned:
             await self.client.close()
+
+
+class UsesClient:
+    """Base of the OpenAI adapters: closes the client it owns (a shared one stays open),
+    directly or as an async context manager."""
+
+    _holder: ClientHolder
+
+    async def aclose(self) -> None:
+        await self._holder.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:

@@ -8,8 +8,6 @@ import io
 import logging
 import re
 import textwrap
-from types import TracebackType
-from typing import Self
 
 import openai
 from openai import AsyncOpenAI
@@ -20,6 +18,7 @@ from adapters.imaging.openai_client import (
     MAX_TIMEOUT,
     ClientHolder,
     Retrier,
+    UsesClient,
     translate,
 )
 from core import messages
@@ -74,7 +73,7 @@ def one_paragraph(text: str, limit: int) -> str:
     return textwrap.shorten(flat, limit, placeholder="…") if len(flat) > limit else flat
 
 
-class OpenAIDescriber:
+class OpenAIDescriber(UsesClient):
     """Writes ready-to-use generation prompts with a vision model over Chat Completions."""
 
     def __init__(
@@ -131,17 +130,3 @@ class OpenAIDescriber:
             raise ProviderFailed(messages.DESCRIBE_EMPTY, transient=True)
         log.info("described a product with %s (%d characters)", self.model, len(text))
         return text
-
-    async def aclose(self) -> None:
-        await self._holder.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

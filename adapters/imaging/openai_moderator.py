@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import logging
-from types import TracebackType
-from typing import Self
 
 import openai
 from openai import AsyncOpenAI
 
-from adapters.imaging.openai_client import ClientHolder, Retrier, translate
+from adapters.imaging.openai_client import ClientHolder, Retrier, UsesClient, translate
 from core import messages
 from core.errors import ContentRejected, ProviderFailed
 
 log = logging.getLogger(__name__)
 
 
-class OpenAIModerator:
+class OpenAIModerator(UsesClient):
     """Checks prompts with ``moderations.create``; a flagged prompt is refused."""
 
     def __init__(
@@ -52,17 +50,3 @@ class OpenAIModerator:
         if any(result.flagged for result in answer.results):
             log.info("a prompt was flagged by %s (moderation %s)", answer.model, answer.id)
             raise ContentRejected(messages.PROMPT_FLAGGED)
-
-    async def aclose(self) -> None:
-        await self._holder.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -12,8 +12,8 @@ import textwrap
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType, TracebackType
-from typing import Literal, Self
+from types import MappingProxyType
+from typing import Literal
 
 import openai
 from openai import AsyncOpenAI
@@ -24,6 +24,7 @@ from adapters.imaging.openai_client import (
     MAX_TIMEOUT,
     ClientHolder,
     Retrier,
+    UsesClient,
     translate,
 )
 from core import messages
@@ -130,7 +131,7 @@ def _decode_and_fit(encoded: list[str], width: int, height: int) -> list[Rendere
     return images
 
 
-class OpenAIProvider:
+class OpenAIProvider(UsesClient):
     """Makes images with OpenAI's Images API; the photo, when there is one, goes to
     ``images.edit`` so the product keeps its look."""
 
@@ -209,17 +210,3 @@ class OpenAIProvider:
             input_fidelity="high" if fidelity else openai.omit,
             timeout=self._timeout,
         )
-
-    async def aclose(self) -> None:
-        await self._holder.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
