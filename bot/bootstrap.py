@@ -130,7 +130,11 @@ async def build_imaging(
     client = make_client(api_key=settings.openai_api_key, base_url=settings.openai_base_url)
     stack.push_async_callback(client.close)
     config = OpenAIImageConfig(
-        model=settings.openai_image_model, credits_per_image=settings.openai_cost
+        model=settings.openai_image_model,
+        quality=settings.openai_quality,
+        sizes=settings.openai_sizes,
+        credits_per_image=settings.openai_cost,
+        timeout=settings.openai_timeout_seconds,
     )
     return Imaging(
         provider or OpenAIProvider(client, config=config),

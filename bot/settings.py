@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     reformat_cost: int = Field(1, ge=0)
     blocked_words: list[str] = Field(default_factory=list)
     openai_image_model: str = "gpt-image-1.5"
+    openai_quality: Literal["auto", "low", "medium", "high"] = "auto"
+    openai_sizes: dict[str, str] = Field(default_factory=dict)
+    openai_timeout_seconds: float = Field(120.0, gt=0, le=180)
     openai_vision_model: str = "gpt-4.1-mini"
     link_ttl_days: float = Field(7, gt=0)
     job_max_attempts: int = Field(3, ge=1)
