@@ -14,6 +14,7 @@ from adapters.imaging.segment import product_mask
 
 ROOT = Path(__file__).resolve().parents[1]
 SET = ROOT / "tests" / "data" / "cutout"
+RUNS = 3
 
 
 def iou(found: np.ndarray, truth: np.ndarray) -> float:
@@ -21,13 +22,18 @@ def iou(found: np.ndarray, truth: np.ndarray) -> float:
 
 
 def measure(rgb: np.ndarray, truth: np.ndarray, version: int) -> tuple[float, float]:
-    started = time.perf_counter()
-    found = product_mask(rgb, version)  # type: ignore[arg-type]
-    return iou(found, truth), time.perf_counter() - started
+    """IoU and the median time of three runs (the masks are deterministic)."""
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        found = product_mask(rgb, version)  # type: ignore[arg-type]
+        times.append(time.perf_counter() - started)
+    return iou(found, truth), statistics.median(times)
 
 
 def main() -> None:
     rows, v1s, v2s = [], [], []
+    product_mask(np.full((48, 64, 3), 200, np.uint8))  # warm up OpenCV before timing
     for path in sorted(SET.glob("*.png")):
         if path.name.endswith(".mask.png"):
             continue
@@ -47,9 +53,13 @@ def main() -> None:
             "",
             f"{today()}, {machine()}.",
             "",
-            "Synthetic product photos with known masks (`tests/data/make_cutout_set.py`). "
-            "v1 floods the background in from the border against a fitted backdrop; v2 "
-            "refines that mask with OpenCV GrabCut. Both then trace the edge in colour.",
+            "Synthetic product photos with known masks (`tests/data/make_cutout_set.py`), "
+            "drawn at 4× and reduced, with sensor noise. v1 floods the background in from "
+            "the border against a fitted backdrop; a darker patch of the backdrop's own "
+            "colour counts as shadow only when it has a way out sideways that crosses no "
+            "step edge, so a light product's shaded sides stay product. v2 refines that "
+            "mask with OpenCV GrabCut. Both then trace the edge in colour. Times are for "
+            "`product_mask` on the 320×240 photo, median of three runs.",
             "",
             "| photo | size | IoU v1 | IoU v2 | time v1 | time v2 |",
             "|---|---|---|---|---|---|",

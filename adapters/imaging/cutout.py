@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from adapters.imaging.shading import backdrop_pockets, escapes_sideways, step_edges
+
 Array = np.ndarray
 
 MIN_PRODUCT_SHARE = 0.002  # below this the "product" is a speck
@@ -16,6 +18,7 @@ MAX_NOISE = 12.0  # ΔE spread around a surface beyond which it is a scene, not 
 SURFACE_SHARE = 0.2  # a second or third surface must explain this much of the border
 KEEP_COMPONENT_SHARE = 0.12  # extra parts kept when at least this share of the largest
 HOLE_SHARE = 0.003  # enclosed background patches at least this share of the product reopen
+POCKET_SHARE = 0.25  # walled-in shade with this much plain backdrop beside it is floor
 
 
 def to_lab(rgb: Array) -> Array:
@@ -123,10 +126,11 @@ def smoothing(height: int, width: int) -> float:
 
 
 def shadow_like(lab: Array, model: Array, distance: Array, tol: float) -> Array:
-    """Darker, same-chromaticity pixels on a gentle ramp: a shadow, not the product.
+    """Darker, same-chromaticity pixels on a gentle ramp: shadow-coloured.
 
     A cast shadow changes slowly compared with how far it is from the backdrop; a product's
-    edge is a step, whose gradient is about half its contrast.
+    edge is a step, whose gradient is about half its contrast. A light product's shaded side
+    passes this test too; ``flood`` tells the two apart by where they lie.
     """
     light, model_light = lab[..., 0], model[..., 0]
     chroma = lab[..., 1:] / (light[..., None] + 16.0)
@@ -222,15 +226,21 @@ def flood(rgb: Array) -> Segmentation | None:
     if backdrop.fit < MIN_BORDER_FIT or not backdrop.surfaces:
         return None
     candidate = np.zeros((height, width), bool)
-    shadow = np.zeros((height, width), bool)
+    shade = np.zeros((height, width), bool)
     score = np.full((height, width), np.inf, np.float32)
     for surface in backdrop.surfaces:
         model = surface.render(height, width)
         distance = np.linalg.norm(lab - model, axis=-1)
         candidate |= distance < surface.tolerance
-        shadow |= shadow_like(lab, model, distance, surface.tolerance)
+        shade |= shadow_like(lab, model, distance, surface.tolerance)
         score = np.minimum(score, distance / surface.tolerance)
-    shadow &= ~candidate
+    # Shade is a shadow only with a way out sideways past no step edge (or in a bay of the
+    # floor); walled in by the product's outline it is a shaded face of the product.
+    edges = step_edges(lab, smoothing(height, width), border_band(height, width))
+    shade &= ~candidate & ~edges
+    free = escapes_sideways(edges)
+    free |= backdrop_pockets(~free & ~edges, free & ~edges, candidate, POCKET_SHARE)
+    shadow = shade & free
     candidate |= shadow
     # Background-like pixels the border cannot reach stay holes until fill_holes decides.
     foreground = cv2.morphologyEx(

@@ -36,6 +36,18 @@ def _given_away(seg: Segmentation) -> Array:
     return keep[labels] & ~seg.mask
 
 
+def _bitten(found: Array, seg: Segmentation) -> Array:
+    """Flood-mask pixels, clearly unlike the backdrop, that GrabCut dropped although it kept
+    the product on both sides of them in their row: a bite out of a dark product's lower
+    half, whose colour its shadow shares."""
+    width = found.shape[1]
+    columns = np.broadcast_to(np.arange(width), found.shape)
+    left = np.maximum.accumulate(np.where(found, columns, -1), axis=1) >= 0
+    right = np.minimum.accumulate(np.where(found, columns, width)[:, ::-1], axis=1)[:, ::-1]
+    between = left & (right < width)
+    return seg.mask & ~found & between & (seg.score >= 1.0) & ~seg.shadow
+
+
 def _floor_zone(mask: Array) -> Array:
     """Where cast shadows lie: beside the product's lowest part, below it, and to its sides."""
     rows = np.nonzero(mask.any(axis=1))[0]
@@ -110,6 +122,7 @@ def refine(rgb: Array, seg: Segmentation) -> Array:
         found.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
     ).astype(bool)
     found = fill_holes(bridge(keep_main_parts(found), seg.score), seg.score) & ~sure_background
+    found |= _bitten(found, seg)
     share = found.mean()
     union = (found | seg.mask).sum()
     agreement = (found & seg.mask).sum() / max(union, 1)

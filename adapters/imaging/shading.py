@@ -11,6 +11,8 @@ EDGE_HIGH = 4.0  # Canny thresholds, in multiples of the backdrop's typical nois
 EDGE_LOW = 2.0
 STEP_RATIO = 1.6  # a step's gradient shrinks this much when blurred wider; a ramp's doesn't
 WIDE = 3.0  # the wider blur, in units of the working blur
+SHORTEST = 0.04  # edges shorter than this share of the image's short side are specks
+OPENING = 0.1  # share of a pocket's outline that must open onto the floor
 
 
 def _gradients(lab: Array) -> tuple[Array, Array]:
@@ -30,7 +32,8 @@ def step_edges(lab: Array, sigma: float, quiet: Array) -> Array:
     border between two of its faces, but not the soft ramp of a shadow or a vignette.
 
     ``lab`` is already blurred by ``sigma``; ``quiet`` marks pixels (the border band) whose
-    gradients show the noise level the thresholds are set from.
+    gradients show the noise level the thresholds are set from. Short bits (dust, grain)
+    are dropped.
     """
     gx, gy = _gradients(lab)
     magnitude = _magnitude(gx, gy)
@@ -42,7 +45,11 @@ def step_edges(lab: Array, sigma: float, quiet: Array) -> Array:
     dy = np.clip(np.where(step, gy, 0.0) * scale, -32767, 32767).astype(np.int16)
     low = max(EDGE_LOW * noise, 0.5) * scale
     high = max(EDGE_HIGH * noise, 1.0) * scale
-    return cv2.Canny(dx, dy, low, high, L2gradient=True) > 0
+    edges = cv2.Canny(dx, dy, low, high, L2gradient=True)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(edges, connectivity=8)
+    kept = stats[:, cv2.CC_STAT_AREA] >= max(8, round(SHORTEST * min(lab.shape[:2])))
+    kept[0] = False
+    return kept[labels]
 
 
 def escapes_sideways(blocked: Array) -> Array:
@@ -57,3 +64,24 @@ def escapes_sideways(blocked: Array) -> Array:
     clear_left = walls - blocked == 0
     clear_right = walls == walls[:, -1:]
     return clear_left | clear_right
+
+
+def backdrop_pockets(walled: Array, free: Array, backdrop: Array, share: float) -> Array:
+    """Walled-in stretches (4-connected, no step edge inside) that open onto ``free`` floor
+    and in which at least ``share`` of the pixels are plain backdrop: the floor seen between
+    a stool's legs, shadow and all. A shaded face of the product has no backdrop inside its
+    outline, and the lit middle of a white bottle is closed off by its outline.
+    """
+    count, labels = cv2.connectedComponents(walled.astype(np.uint8), connectivity=4)
+    if count <= 1:
+        return np.zeros_like(walled)
+    sizes = np.bincount(labels.ravel(), minlength=count)
+    plain = np.bincount(labels.ravel(), weights=(walled & backdrop).ravel(), minlength=count)
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    beside = cv2.dilate(free.astype(np.uint8), cross).astype(bool) & walled
+    rim = walled & ~cv2.erode(walled.astype(np.uint8), cross, borderValue=0).astype(bool)
+    opening = np.bincount(labels[beside], minlength=count)
+    outline = np.bincount(labels[rim], minlength=count)
+    pocket = (opening >= OPENING * np.maximum(outline, 1)) & (plain >= share * np.maximum(sizes, 1))
+    pocket[0] = False
+    return pocket[labels]

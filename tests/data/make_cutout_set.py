@@ -74,6 +74,19 @@ def shadow_blob(x: Array, y: Array, cx: float, cy: float, rx: float, ry: float) 
     return np.exp(-d * 2.2)
 
 
+def cast_shadow(
+    x: Array, y: Array, base: tuple[float, float], length: float, angle: float, width: float
+) -> Array:
+    """A shadow thrown sideways from ``base`` (light from the side): darkest and sharpest
+    at the base, fading and widening along ``angle`` degrees (0 is to the right, 90 up)."""
+    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    dx, dy = (x - base[0]) * W / H, base[1] - y
+    along, across = (c * dx + s * dy) / length, -s * dx + c * dy
+    spread = width * (0.6 + along.clip(0, None))
+    fade = np.exp(-2.0 * along.clip(0, None)) * np.clip(1 + 8 * along, 0, 1)
+    return fade * np.exp(-((across / spread) ** 2))
+
+
 def finish(
     name: str, bg: Array, shadow: Array, depth: float, items: list[tuple[Array, Array]], seed: int
 ) -> None:
@@ -274,9 +287,127 @@ def plant() -> None:
     finish("plant-vignette", bg, shadow, 0.45, [(green, foliage), (terracotta, pot)], 8)
 
 
+def vase() -> None:
+    """A white vase on a white sweep, lit from the left: its lit side is nearly backdrop
+    white and its shadow falls sideways and up the sweep."""
+    x, y = grid()
+    s = SS
+    bg = vignette(vertical((252, 252, 250), (226, 226, 223), y, 1.3), x, y, 0.2)
+
+    def outline(d: ImageDraw.ImageDraw) -> None:
+        d.ellipse((112 * s, 92 * s, 184 * s, 206 * s), 255)
+        d.rectangle((134 * s, 52 * s, 162 * s, 110 * s), 255)
+        d.ellipse((128 * s, 46 * s, 168 * s, 60 * s), 255)
+        d.rectangle((126 * s, 196 * s, 170 * s, 208 * s), 255)
+
+    body = shape(outline)
+    inside = body > 0.5
+    columns = np.arange(body.shape[1], dtype=np.float32)[None, :]
+    left = np.where(inside, columns, np.inf).min(axis=1, keepdims=True)
+    right = np.where(inside, columns, -np.inf).max(axis=1, keepdims=True)
+    u = np.clip((columns - left) / np.maximum(right - left, 1.0), 0, 1)  # across each row
+    light = np.clip(1.0 - 0.3 * u**1.6 - 0.12 * (1 - np.sin(u * np.pi)) * u, 0, 1)
+    porcelain = np.array((230, 229, 224), np.float32) * light[..., None]
+    highlight = np.exp(-(((u - 0.22) / 0.06) ** 2)) * 0.8
+    porcelain += (255 - porcelain) * highlight[..., None]
+    contact = shadow_blob(x, y, 0.46, 0.86, 0.13, 0.025)
+    side = cast_shadow(x, y, (0.5, 0.85), 0.6, 22, 0.035)
+    shadow = np.maximum(contact, side)
+    finish("vase-white-on-white", bg, shadow, 0.32, [(porcelain, body)], 9)
+
+
+def camera() -> None:
+    """A black camera on a charcoal backdrop: a dim rim light is all that separates them."""
+    x, y = grid()
+    s = SS
+    bg = vignette(vertical((64, 64, 68), (38, 38, 42), y), x, y, 0.4)
+
+    def outline(d: ImageDraw.ImageDraw) -> None:
+        d.rounded_rectangle((82 * s, 92 * s, 238 * s, 186 * s), 12 * s, 255)
+        d.rounded_rectangle((104 * s, 76 * s, 150 * s, 96 * s), 4 * s, 255)
+        d.rectangle((186 * s, 82 * s, 214 * s, 94 * s), 255)
+
+    body = shape(outline)
+    lens = shape(lambda d: d.ellipse((128 * s, 104 * s, 204 * s, 180 * s), 255))
+    glass = shape(lambda d: d.ellipse((146 * s, 122 * s, 186 * s, 162 * s), 255))
+    rim = np.clip(1 - (y - 76 / H) / (30 / H), 0, 1) ** 2
+    black = (
+        np.array((26, 26, 28), np.float32)
+        + np.array((70, 70, 74), np.float32) * (0.6 * rim)[..., None]
+    )
+    ring = np.array((44, 44, 48), np.float32) * (0.8 + 0.4 * (1 - y))[..., None]
+    dx, dy = x - 160 / W, y - 136 / H
+    blue = (
+        np.array((18, 24, 52), np.float32)
+        + 190 * np.exp(-(((dx + 0.02) / 0.012) ** 2 + ((dy + 0.03) / 0.016) ** 2))[..., None]
+    )
+    shadow = shadow_blob(x, y, 0.5, 0.79, 0.3, 0.04)
+    items = [(black, body), (ring, lens), (blue, glass)]
+    finish("camera-dark-on-dark", bg, shadow, 0.5, items, 10)
+
+
+def kettle() -> None:
+    """A glossy red kettle on light grey: softbox reflections run off its edges and show
+    the backdrop's own white."""
+    x, y = grid()
+    s = SS
+    bg = vignette(vertical((238, 238, 240), (214, 214, 218), y), x, y, 0.3)
+
+    def outline(d: ImageDraw.ImageDraw) -> None:
+        d.ellipse((96 * s, 78 * s, 216 * s, 200 * s), 255)
+        d.rectangle((112 * s, 180 * s, 200 * s, 198 * s), 255)
+        d.polygon(
+            [(204 * s, 130 * s), (252 * s, 98 * s), (258 * s, 104 * s), (212 * s, 160 * s)], 255
+        )
+        d.ellipse((146 * s, 64 * s, 166 * s, 82 * s), 255)
+
+    body = shape(outline)
+    cx, cy, r = 156 / W, 139 / H, 60
+    dx, dy = (x - cx) * W / r, (y - cy) * H / r
+    nz = np.sqrt(np.clip(1 - dx**2 - dy**2, 0, 1))
+    light = np.clip(-0.35 * dx - 0.45 * dy + 0.75 * nz, 0.15, 1)
+    red = np.array((188, 22, 30), np.float32) * (0.35 + 0.75 * light)[..., None]
+    softbox = np.exp(-(((dx + 0.94) / 0.09) ** 2)) * (np.abs(dy) < 0.6)
+    window = np.exp(-(((dx - 0.5) / 0.1) ** 2 + ((dy + 0.82) / 0.09) ** 2))
+    spout_glint = np.exp(-(((x - 244 / W) / 0.012) ** 2 + ((y - 106 / H) / 0.012) ** 2))
+    shine = np.clip(softbox + window + spout_glint, 0, 1)[..., None]
+    gloss = red + (np.float32(246) - red) * shine
+    shadow = shadow_blob(x, y, 0.5, 0.84, 0.22, 0.035)
+    finish("kettle-glossy", bg, shadow, 0.45, [(gloss, body)], 11)
+
+
+def tote() -> None:
+    """A tan leather tote on a cool grey sweep: the backdrop shows through both handles."""
+    x, y = grid()
+    s = SS
+    bg = vignette(vertical((226, 230, 236), (196, 202, 210), y, 1.2), x, y, 0.3)
+    bag = shape(
+        lambda d: d.polygon(
+            [(100 * s, 112 * s), (220 * s, 112 * s), (236 * s, 206 * s), (84 * s, 206 * s)], 255
+        )
+    )
+
+    def handles(d: ImageDraw.ImageDraw) -> None:
+        d.arc((112 * s, 40 * s, 168 * s, 170 * s), 180, 360, 255, width=5 * s)
+        d.arc((152 * s, 34 * s, 208 * s, 172 * s), 180, 360, 255, width=5 * s)
+
+    straps = shape(handles) * (y < 116 / H)
+    rng = np.random.default_rng(12)
+    grain = value_noise(rng, (80, 100), (W * SS, H * SS))
+    leather = (
+        np.array((176, 118, 70), np.float32)
+        * (0.8 + 0.12 * grain + 0.12 * (1 - y) - 0.08 * x)[..., None]
+    )
+    seam = shape(lambda d: d.line(((92 * s, 196 * s), (228 * s, 196 * s)), 255, width=2 * s))
+    leather = leather * (1 - 0.25 * seam[..., None])
+    strap_c = np.array((150, 96, 56), np.float32) * np.ones_like(bg)
+    shadow = shadow_blob(x, y, 0.5, 0.87, 0.3, 0.03)
+    finish("tote-handles", bg, shadow, 0.4, [(strap_c, straps), (leather, bag)], 12)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for scene in (mug, bottle, sneaker, box, ball, lamp, watch, plant):
+    for scene in (mug, bottle, sneaker, box, ball, lamp, watch, plant, vase, camera, kettle, tote):
         scene()
 
 
