@@ -56,7 +56,7 @@ class Links:
                 target=str(payload["t"]),
                 expires_at=datetime.fromtimestamp(int(payload["e"]), tz=self._clock().tzinfo),
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError, OSError):
             raise LinkInvalid(messages.LINK_INVALID) from None
         if claim.kind != kind:
             raise LinkInvalid(messages.LINK_INVALID)

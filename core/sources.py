@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ log = logging.getLogger(__name__)
 
 #: Product pages often list thumbnails or broken images first; try a few.
 IMAGE_CANDIDATES = 3
+#: One deadline for everything a URL costs: the page, shop data and image downloads.
+PAGE_DEADLINE_SECONDS = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +29,17 @@ class Source:
 class Sources:
     """Turns an upload or a URL into a validated image (and the page's product data)."""
 
-    def __init__(self, decoder: ImageDecoder, reader: ProductReader, fetcher: Fetcher) -> None:
+    def __init__(
+        self,
+        decoder: ImageDecoder,
+        reader: ProductReader,
+        fetcher: Fetcher,
+        deadline: float = PAGE_DEADLINE_SECONDS,
+    ) -> None:
         self._decoder = decoder
         self._reader = reader
         self._fetcher = fetcher
+        self._deadline = deadline
 
     async def resolve(self, image: ImageUpload | None, url: str | None) -> Source:
         if image is not None and url:
@@ -41,6 +51,14 @@ class Sources:
         return Source()
 
     async def from_page(self, url: str) -> Source:
+        """The page's product and its first usable image, within one deadline."""
+        try:
+            async with asyncio.timeout(self._deadline):
+                return await self._from_page(url)
+        except TimeoutError:
+            raise BadInput(messages.FETCH_TIMED_OUT) from None
+
+    async def _from_page(self, url: str) -> Source:
         product = await self._reader.read(url)
         refusal: BadInput | None = None
         for index, image_url in enumerate(product.image_urls[:IMAGE_CANDIDATES]):
