@@ -24,6 +24,9 @@ IMAGE_TOO_LARGE = "That file is larger than {limit_mb} MB; please send a smaller
 IMAGE_NOT_SUPPORTED = "That file is not a PNG, JPEG or WebP image; please send one of those."
 IMAGE_TRUNCATED = "That image is damaged or incomplete; please send it again."
 IMAGE_TOO_MANY_PIXELS = "That image has more than {limit_mp} megapixels; please send a smaller one."
+IMAGE_TOO_MANY_SCANS = (
+    "That JPEG is saved in too many passes for me to read; please save it again as a standard JPEG."
+)
 IMAGE_TOO_SMALL = "That image is too small to work with; send one at least {minimum} pixels wide."
 IMAGE_NO_PRODUCT = (
     "I couldn't find a product in that photo; try one with the product on a plain background."

@@ -13,13 +13,20 @@ _ZERO_DECIMAL = frozenset(
     | {"XAF", "XOF", "XPF"}
 )
 _THREE_DECIMAL = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
+# Every pattern is linear: a tag ends at the next "<" or ">", so an unclosed "<a<a<a…"
+# is not rescanned from each "<" (a backtracking pattern would hold the GIL for minutes).
 _BLOCK_TAGS = re.compile(
-    r"</?(?:p|br|div|li|ul|ol|h[1-6]|tr|td|th|table|section|article|blockquote|hr)\b[^>]*>",
+    r"</?(?:p|br|div|li|ul|ol|h[1-6]|tr|td|th|table|section|article|blockquote|hr)\b[^<>]*+>",
     re.IGNORECASE,
 )
-_TAGS = re.compile(r"</?[a-zA-Z!][^>]*>")
-_HIDDEN = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"</?[a-zA-Z!][^<>]*+>")
+_HIDDEN_START = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_HIDDEN_END = {
+    "script": re.compile(r"</script\s*+>", re.IGNORECASE),
+    "style": re.compile(r"</style\s*+>", re.IGNORECASE),
+}
 _SPACE = re.compile(r"\s+")
+_INPUT_LIMIT = 20_000  # characters of markup read for one value; more is never shown
 _COMMA_DECIMAL = re.compile(r"-?\d+,\d{1,2}")
 
 
@@ -36,10 +43,11 @@ class Facts:
 
 
 def clean_text(value: object, limit: int = 0) -> str:
-    """Plain text from a value that may hold HTML tags, entities and odd whitespace."""
+    """Plain text from a value that may hold HTML tags, entities and odd whitespace; only
+    the first 20 000 characters of markup (or 4 × ``limit``, if more) are read."""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return ""
-    text = _BLOCK_TAGS.sub(" ", _HIDDEN.sub(" ", str(value)))
+    text = _BLOCK_TAGS.sub(" ", _drop_hidden(_bounded(str(value), limit)))
     text = html.unescape(_TAGS.sub("", text))
     text = _SPACE.sub(" ", text).strip()
     if limit and len(text) > limit:
@@ -48,10 +56,40 @@ def clean_text(value: object, limit: int = 0) -> str:
     return text
 
 
+def _bounded(text: str, limit: int) -> str:
+    """At most ``max(20 000, 4 × limit)`` characters, without a tag cut in half at the end."""
+    most = max(_INPUT_LIMIT, 4 * limit)
+    if len(text) <= most:
+        return text
+    text = text[:most]
+    opened = text.rfind("<")
+    return text[:opened] if opened > text.rfind(">") else text
+
+
+def _drop_hidden(text: str) -> str:
+    """``text`` without ``<script>`` and ``<style>`` elements; an unclosed one runs to the end,
+    as in a browser. Each part of the text is scanned once."""
+    kept: list[str] = []
+    position = 0
+    while (start := _HIDDEN_START.search(text, position)) is not None:
+        kept.append(text[position : start.start()])
+        kept.append(" ")
+        end = _HIDDEN_END[start.group(1).lower()].search(text, start.end())
+        if end is None:
+            return "".join(kept)
+        position = end.end()
+    kept.append(text[position:])
+    return "".join(kept)
+
+
 def clean_currency(value: object) -> str:
     """An ISO 4217 code in upper case, or empty."""
     text = clean_text(value).upper()
     return text if re.fullmatch(r"[A-Z]{3}", text) else ""
+
+
+#: No product costs more; larger "prices" are page noise (and would not round).
+MAX_AMOUNT = Decimal(10) ** 12
 
 
 def parse_amount(value: object) -> Decimal | None:
@@ -68,7 +106,7 @@ def parse_amount(value: object) -> Decimal | None:
         amount = Decimal(text)
     except InvalidOperation:
         return None
-    return amount if amount.is_finite() and amount > 0 else None
+    return amount if amount.is_finite() and 0 < amount < MAX_AMOUNT else None
 
 
 def _normalise_separators(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import ssl
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from adapters.fetch.targets import WEB_PORTS, Target, is_local_name, parse_targe
 from core import messages
 from core.errors import BadInput
 from core.ports import Fetched
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = "AIOE/0.1 (+https://github.com/aioe-bot/aioe; product image fetcher)"
 MB = 1024 * 1024
@@ -49,7 +52,8 @@ class GuardedFetcher:
     connection then goes to exactly the addresses that were checked. Bodies are capped
     in size, each fetch in time, and no cookies are kept. ``allow`` lists loopback
     ``(host, port)`` pairs that may be reached anyway (see ``parse_allow``), for tests
-    and local development. Refusals raise ``BadInput``.
+    and local development: directly, or by a redirect from another allowed pair, never
+    from a public page. Refusals raise ``BadInput``.
     """
 
     def __init__(
@@ -68,6 +72,12 @@ class GuardedFetcher:
         self._resolver = resolver
         self._owns_resolver = resolver is None
         self._allow = allow
+        if allow:
+            log.warning(
+                "AIOE_FETCH_ALLOW is set: the URL guard lets these loopback addresses "
+                "through (%s); use it only in tests",
+                ", ".join(f"{host}:{port}" for host, port in sorted(allow)),
+            )
         self._timeout = timeout
         self._max_redirects = max_redirects
         self._ssl_context = ssl_context
@@ -148,8 +158,9 @@ class GuardedFetcher:
     async def _follow(self, url: str, kind: _Kind) -> Fetched:
         session = self._open()
         current = url
+        may_allow = True  # an allowed pair is reached directly or from another one
         for hop in range(self._max_redirects + 1):
-            target, addresses = await self._check(current)
+            target, addresses, may_allow = await self._check(current, may_allow)
             headers = {"Accept": kind.accept}
             try:
                 with self._pins.pinned(target.host, target.port, addresses):
@@ -169,9 +180,10 @@ class GuardedFetcher:
         raise BadInput(messages.FETCH_TOO_MANY_REDIRECTS)
 
     # --- the checks -----------------------------------------------------------
-    async def _check(self, url: str) -> tuple[Target, tuple[IPAddress, ...]]:
+    async def _check(self, url: str, may_allow: bool) -> tuple[Target, tuple[IPAddress, ...], bool]:
+        """The target, its checked addresses, and whether it was let through as allowed."""
         target = parse_target(url)
-        allowed = (target.host, target.port) in self._allow
+        allowed = may_allow and (target.host, target.port) in self._allow
         if target.ip is not None:
             self._require_public((target.ip,), allowed)
         elif is_local_name(target.host) and not allowed:
@@ -179,10 +191,10 @@ class GuardedFetcher:
         if target.port not in WEB_PORTS and not allowed:
             raise BadInput(messages.FETCH_NON_WEB_PORT)
         if target.ip is not None:
-            return target, (target.ip,)
+            return target, (target.ip,), allowed
         addresses = await self._lookup(target.host, target.port)
         self._require_public(addresses, allowed)
-        return target, addresses
+        return target, addresses, allowed
 
     async def _lookup(self, host: str, port: int) -> tuple[IPAddress, ...]:
         if self._resolver is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterator
@@ -10,27 +9,60 @@ from typing import Any
 
 _WRAPPERS = (("<!--", "-->"), ("//<![CDATA[", "//]]>"), ("<![CDATA[", "]]>"))
 _MAX_DEPTH = 12
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_COMMENT = re.compile(r"//[^\n]*|/\*.*?(?:\*/|$)", re.DOTALL)
-_TRAILING_COMMA = re.compile(r",(\s*)(?=[}\]])")
-_FINAL_COMMA = re.compile(r",\s*$")
+_DECODER = json.JSONDecoder(strict=False)
+_LENIENT_LIMIT = 1024 * 1024
+# Every pattern here is linear: a backtracking one would hold the GIL, and so stall the
+# event loop from whatever thread it runs in. A string is matched possessively and, when
+# unterminated, runs to the end. A clean-up pass matches the run to keep (group 1) and
+# then one thing to drop, or the end; the run always stops where a thing to drop starts,
+# so every match succeeds and the regex engine never rescans.
+_STRING = r'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)'
+_COMMENTS = re.compile(
+    "((?:" + _STRING + r'|[^"/]++|/(?![/*]))*+)'
+    r"(?://[^\n]*+|/\*(?:[^*]++|\*(?!/))*+(?:\*/)?|\Z)",
+    re.DOTALL,
+)
+_TRAILING_COMMAS = re.compile(
+    "((?:" + _STRING + r'|[^",]++|,(?!\s*+(?:[}\]]|\Z)))*+)(?:,\s*+(?=[}\]]|\Z)|\Z)',
+    re.DOTALL,
+)
+# What an HTML-escaped block needs to become JSON again; entities inside values are left
+# for ``clean_text`` (``html.unescape`` makes a Python call per "&", too slow for a block).
+_ENTITIES = (
+    ("&quot;", '"'),
+    ("&#34;", '"'),
+    ("&#x22;", '"'),
+    ("&apos;", "'"),
+    ("&#39;", "'"),
+    ("&lt;", "<"),
+    ("&gt;", ">"),
+    ("&amp;", "&"),
+)
 
 
 def load_block(text: str) -> Any | None:
     """Parse one ``<script type="application/ld+json">`` body, or ``None`` if hopeless.
 
-    Strict JSON first; then a clean-up of what breaks real pages (comments, trailing
-    commas and semicolons, HTML comment or CDATA wrappers, HTML entities); finally the
-    first complete value, ignoring whatever follows it.
+    Strict JSON first; then, for blocks up to 1 MB, a clean-up of what breaks real pages
+    (comments, trailing commas and semicolons, HTML comment or CDATA wrappers, quotes
+    written as HTML entities); finally the first complete value, ignoring whatever follows it.
     """
+    try:
+        return _DECODER.decode(text)
+    except (ValueError, RecursionError):
+        if len(text) > _LENIENT_LIMIT:
+            return None
     cleaned = _clean(text)
-    for candidate in (text, cleaned, _clean(html.unescape(text))):
+    unescaped = _unescape(text)
+    escaped_quotes = unescaped.count('"') > text.count('"')
+    candidates = (cleaned, _clean(unescaped)) if escaped_quotes else (cleaned,)
+    for candidate in candidates:
         try:
-            return json.loads(candidate, strict=False)
+            return _DECODER.decode(candidate)
         except (ValueError, RecursionError):
             continue
     try:
-        value, _ = json.JSONDecoder(strict=False).raw_decode(cleaned)
+        value, _ = _DECODER.raw_decode(cleaned)
     except (ValueError, RecursionError):
         return None
     return value
@@ -94,37 +126,20 @@ def _clean(text: str) -> str:
         if body.endswith(end):
             body = body[: -len(end)]
         body = body.strip()
-    body = _drop_trailing_commas(_drop_comments(body)).strip()
+    body = _outside_strings(body).strip()
     while body.endswith(";"):
         body = body[:-1].rstrip()
     return body
 
 
-def _drop_comments(text: str) -> str:
-    return "".join(
-        piece if in_string else _COMMENT.sub("", piece) for piece, in_string in _segments(text)
-    )
+def _unescape(text: str) -> str:
+    for entity, character in _ENTITIES:
+        text = text.replace(entity, character)
+    return text
 
 
-def _drop_trailing_commas(text: str) -> str:
-    pieces = list(_segments(text))
-    out: list[str] = []
-    for position, (piece, in_string) in enumerate(pieces):
-        if not in_string:
-            piece = _TRAILING_COMMA.sub(r"\1", piece)
-            if position == len(pieces) - 1:
-                piece = _FINAL_COMMA.sub("", piece)
-        out.append(piece)
-    return "".join(out)
-
-
-def _segments(text: str) -> Iterator[tuple[str, bool]]:
-    """Split ``text`` into pieces outside and inside double-quoted strings."""
-    start = 0
-    for match in _STRING.finditer(text):
-        if match.start() > start:
-            yield text[start : match.start()], False
-        yield match.group(), True
-        start = match.end()
-    if start < len(text):
-        yield text[start:], False
+def _outside_strings(body: str) -> str:
+    """``body`` without comments, then without trailing commas, outside its strings."""
+    for dropping in (_COMMENTS, _TRAILING_COMMAS):
+        body = "".join(filter(None, dropping.split(body)))
+    return body

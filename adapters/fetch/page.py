@@ -26,6 +26,7 @@ DESCRIPTION_LIMIT = 1000
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " · ")
 _MIN_IMAGE_AREA = 100 * 100
+_MAX_JSONLD_BLOCKS = 100  # real pages have a handful; thousands only cost time
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +87,14 @@ def _metas(tree: Any) -> dict[str, str]:
 
 def _jsonld(tree: Any, base: str) -> list[Facts]:
     found: list[Facts] = []
+    blocks = 0
     for script in tree.iter("script"):
         kind = (script.get("type") or "").split(";")[0].strip().lower()
         if kind != "application/ld+json" or not script.text:
             continue
+        blocks += 1
+        if blocks > _MAX_JSONLD_BLOCKS:
+            break
         data = load_block(script.text)
         if data is None:
             continue

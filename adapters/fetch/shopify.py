@@ -12,7 +12,10 @@ from adapters.fetch.facts import Facts, absolute_url, clean_text, parse_amount
 
 _HANDLE = re.compile(r"/products/([^/]+?)/?$")
 _MARKERS = ("cdn.shopify.com", "Shopify.shop", "window.Shopify", "myshopify.com")
-_CURRENCY = re.compile(r"Shopify\.currency\s*=\s*\{[^}]*?[\"']active[\"']\s*:\s*[\"']([A-Z]{3})")
+# The gap stops at the next brace, so repeated openings are each scanned once.
+_CURRENCY = re.compile(
+    r"Shopify\.currency\s*+=\s*+\{[^{}]{0,2000}?[\"']active[\"']\s*+:\s*+[\"']([A-Z]{3})"
+)
 
 
 def product_data_url(page_url: str, html_text: str) -> str:

@@ -6,6 +6,7 @@ import asyncio
 import io
 import logging
 import struct
+from functools import partial
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
@@ -19,9 +20,13 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MIN_SIDE = 64
+MAX_JPEG_SCANS = 64
+DECODE_SLOTS = 2
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
+_START_OF_SCAN = b"\xff\xda"
+_BAND_ROWS = 256
 _OPENERS: dict[str, type[ImageFile.ImageFile]] = {
     "PNG": PngImagePlugin.PngImageFile,
     "JPEG": JpegImagePlugin.JpegImageFile,
@@ -61,17 +66,42 @@ def webp_size(data: bytes) -> tuple[int, int] | None:
 def _normalise(im: Image.Image) -> Image.Image:
     """Any decoded mode to RGB or RGBA, 8 bits a channel."""
     mode = im.mode
-    if mode.startswith("I"):  # 16-bit and 32-bit greyscale
-        values = np.asarray(im, dtype=np.float64)
-        top = 65535.0 if values.max(initial=0) > 255 or mode.startswith("I;16") else 255.0
-        grey = np.clip(np.rint(values * (255.0 / top)), 0, 255).astype(np.uint8)
-        return Image.fromarray(grey).convert("RGB")
-    if mode == "F":
-        grey = np.clip(np.rint(np.asarray(im, dtype=np.float64) * 255.0), 0, 255)
-        return Image.fromarray(grey.astype(np.uint8)).convert("RGB")
+    if mode.startswith("I") or mode == "F":  # 16-bit and 32-bit greyscale, floats
+        return Image.fromarray(_grey8(im)).convert("RGB")
     if mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in im.info:
         return im.convert("RGBA")
     return im if mode == "RGB" else im.convert("RGB")
+
+
+def _grey8(im: Image.Image) -> np.ndarray:
+    """8-bit grey from an ``I*`` or ``F`` image, a band of rows at a time so that no copy
+    of the whole picture wider than 8 bits is ever made. Integers that go above 255 (and
+    all 16-bit ones) are scaled from 0..65535 with rounding; floats from 0..1."""
+    width, height = im.size
+    out = np.empty((height, width), dtype=np.uint8)
+    wide = im.mode.startswith("I;16") or _highest(im) > 255
+    for top in range(0, height, _BAND_ROWS):
+        bottom = min(top + _BAND_ROWS, height)
+        band = np.asarray(im.crop((0, top, width, bottom)))
+        if im.mode == "F":
+            scaled = np.rint(band.astype(np.float64) * 255.0)
+        else:
+            scaled = band.astype(np.int32)
+            if wide:
+                scaled = (np.clip(scaled, 0, 65535) + 128) // 257
+        out[top:bottom] = np.clip(scaled, 0, 255)
+    return out
+
+
+def _highest(im: Image.Image) -> float:
+    extrema = im.getextrema()
+    return float(extrema[1]) if isinstance(extrema[1], int | float) else 0.0
+
+
+def _free(slots: asyncio.Semaphore, work: asyncio.Future[SourceImage]) -> None:
+    slots.release()
+    if not work.cancelled():
+        work.exception()  # retrieved here too, for a caller that stopped waiting
 
 
 def _orient(im: Image.Image) -> Image.Image:
@@ -82,8 +112,18 @@ def _orient(im: Image.Image) -> Image.Image:
         return im
 
 
+def jpeg_scans(data: bytes) -> int:
+    """At most how many scans a JPEG holds: its start-of-scan markers. Entropy-coded data
+    always stuffs a 0xFF byte, so only metadata could add to the count, never hide one."""
+    return data.count(_START_OF_SCAN)
+
+
 class PillowDecoder:
-    """Validates uploads with Pillow: kind by content, size and pixel limits before decoding."""
+    """Validates uploads with Pillow: kind by content, size and pixel limits before decoding.
+
+    At most ``concurrency`` pictures are decoded at once, as each may take hundreds of
+    megabytes; the others wait their turn without holding a thread.
+    """
 
     def __init__(
         self,
@@ -91,10 +131,16 @@ class PillowDecoder:
         max_bytes: int = MAX_BYTES,
         max_pixels: int = MAX_PIXELS,
         min_side: int = MIN_SIDE,
+        max_scans: int = MAX_JPEG_SCANS,
+        concurrency: int = DECODE_SLOTS,
     ) -> None:
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
         self.min_side = min_side
+        self.max_scans = max_scans
+        self.concurrency = concurrency
+        self._slots: asyncio.Semaphore | None = None
+        self._slots_loop: asyncio.AbstractEventLoop | None = None
 
     async def load(self, data: bytes) -> SourceImage:
         if len(data) > self.max_bytes:
@@ -103,7 +149,23 @@ class PillowDecoder:
         kind = sniff(data)
         if kind is None:
             raise BadInput(messages.IMAGE_NOT_SUPPORTED)
-        return await asyncio.to_thread(self._decode, data, kind)
+        loop = asyncio.get_running_loop()
+        slots = self._slots_in(loop)
+        await slots.acquire()
+        try:
+            work = loop.run_in_executor(None, self._decode, data, kind)
+        except BaseException:
+            slots.release()
+            raise
+        work.add_done_callback(partial(_free, slots))
+        # A caller that gives up does not free the slot: the thread still decodes.
+        return await asyncio.shield(work)
+
+    def _slots_in(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:
+        if self._slots is None or self._slots_loop is not loop:
+            self._slots = asyncio.Semaphore(self.concurrency)
+            self._slots_loop = loop
+        return self._slots
 
     def _too_many_pixels(self) -> BadInput:
         limit_mp = round(self.max_pixels / 1_000_000)
@@ -117,6 +179,10 @@ class PillowDecoder:
             raise BadInput(messages.IMAGE_TOO_SMALL.format(minimum=self.min_side))
 
     def _decode(self, data: bytes, kind: str) -> SourceImage:
+        if kind == "JPEG" and jpeg_scans(data) > self.max_scans:
+            # Each progressive scan is another pass over every coefficient: thousands of
+            # them turn a small file into hours of decoding.
+            raise BadInput(messages.IMAGE_TOO_MANY_SCANS)
         if kind == "WEBP" and (size := webp_size(data)) is not None:
             self._check_size(size)
         try:

@@ -49,6 +49,23 @@ def test_long_text_is_cut_at_a_word() -> None:
     assert clean_text("one two three four", limit=12) == "one two…"
 
 
+def test_an_unclosed_script_or_style_hides_the_rest_as_a_browser_would() -> None:
+    assert clean_text("Mug <script>var a = '<b>x</b>';") == "Mug"
+    assert clean_text("Mug <STYLE>p { color: red }</style > 350 ml") == "Mug 350 ml"
+
+
+def test_a_tag_split_by_a_stray_angle_bracket_loses_only_its_tail() -> None:
+    assert clean_text("Oak <a<b>board</b>") == "Oak <aboard"
+    assert clean_text("<p class='x'<i>Oak</i> board") == "<p class='x'Oak board"
+
+
+def test_only_the_start_of_a_huge_value_is_read_and_no_half_tag_shows() -> None:
+    markup = "x" * 19_990 + "<span class='price'>12</span>"
+    assert clean_text(markup) == "x" * 19_990
+    long = clean_text("word " * 100_000, limit=8000)  # a large limit reads more
+    assert 7990 < len(long) <= 8000 and long.endswith("word…")
+
+
 @pytest.mark.parametrize(
     ("value", "url"),
     [
@@ -69,3 +86,12 @@ def test_urls_are_made_absolute_and_only_web_urls_kept(value: object, url: str) 
 
 def test_amounts_keep_their_exact_value() -> None:
     assert parse_amount("19.999") == Decimal("19.999")
+
+
+def test_an_absurd_price_is_ignored_rather_than_rounded() -> None:
+    from adapters.fetch.facts import format_price, parse_amount
+
+    assert parse_amount(1e100) is None
+    assert parse_amount(10**15) is None
+    assert parse_amount("9" * 40) is None
+    assert format_price(parse_amount("24.9"), "EUR") == "24.90"

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from ipaddress import ip_address
+from typing import Any
 
 import pytest
 from aiohappyeyeballs import AddrInfoType
@@ -13,7 +16,7 @@ from aiohttp import web
 from adapters.fetch.guard import USER_AGENT, GuardedFetcher
 from core import messages
 from core.errors import BadInput
-from tests.adapters.fetch.conftest import LoopbackOnly, MakeFetcher, StubResolver
+from tests.adapters.fetch.conftest import PUBLIC, LoopbackOnly, MakeFetcher, StubResolver
 from tests.fakes.shop import serve_app
 
 PAGE = "<!doctype html><title>ok</title><p>hello</p>"
@@ -353,3 +356,72 @@ async def test_a_closed_port_is_reported_as_unreachable(make_fetcher: MakeFetche
     with pytest.raises(BadInput) as refused:
         await fetcher.fetch_page(f"http://127.0.0.1:{port}/")
     assert str(refused.value) == messages.FETCH_UNREACHABLE
+
+
+class StandIn(socket.socket):
+    """A client socket whose connection to one public address reaches a local site."""
+
+    def __init__(self, addr_info: AddrInfoType, public: tuple[str, int], local_port: int) -> None:
+        family, kind, proto, _, _ = addr_info
+        super().__init__(family, kind, proto)
+        self._public = public
+        self._local = ("127.0.0.1", local_port)
+
+    def connect(self, address: Any) -> None:
+        super().connect(self._local if tuple(address[:2]) == self._public else address)
+
+
+class PublicStandIn:
+    """A socket factory that stands a local site in for the public address ``PUBLIC:80``,
+    so a test can play a public page; every other connection must be to loopback."""
+
+    def __init__(self, local_port: int) -> None:
+        self.local_port = local_port
+        self.attempts: list[tuple[str, int]] = []
+
+    def __call__(self, addr_info: AddrInfoType) -> socket.socket:
+        target = (str(addr_info[4][0]), int(addr_info[4][1]))
+        self.attempts.append(target)
+        assert target == (PUBLIC, 80) or ip_address(target[0]).is_loopback, target
+        return StandIn(addr_info, (PUBLIC, 80), self.local_port)
+
+
+async def test_a_public_page_cannot_redirect_into_an_allowed_loopback_address(
+    site: Site, make_fetcher: MakeFetcher
+) -> None:
+    site.redirect("/go", f"http://127.0.0.1:{site.port}/admin")
+    site.page("/admin", "secret")
+    internet = PublicStandIn(site.port)
+    fetcher = make_fetcher(allow=site.allow(), socket_factory=internet)
+    with pytest.raises(BadInput) as refused:
+        await fetcher.fetch_page("http://shop.example/go")
+    assert str(refused.value) == messages.FETCH_NOT_PUBLIC
+    assert site.paths == ["/go"]
+    assert internet.attempts == [(PUBLIC, 80)]
+    # Reached directly, or from another allowed address, the same page is fetched.
+    site.redirect("/in", "/admin")
+    fetched = await fetcher.fetch_page(f"{site.base}/in")
+    assert fetched.body == b"secret"
+    assert site.paths == ["/go", "/in", "/admin"]
+
+
+async def test_a_public_page_may_redirect_to_another_public_page(
+    site: Site, make_fetcher: MakeFetcher
+) -> None:
+    site.redirect("/go", "http://shop.example/landing")
+    site.page("/landing", "landed")
+    fetcher = make_fetcher(allow=site.allow(), socket_factory=PublicStandIn(site.port))
+    fetched = await fetcher.fetch_page("http://shop.example/go")
+    assert (fetched.url, fetched.body) == ("http://shop.example/landing", b"landed")
+
+
+def test_an_allow_list_is_announced_once_as_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="adapters.fetch.guard")
+    GuardedFetcher(allow=frozenset({("127.0.0.1", 8123)}))
+    GuardedFetcher()
+    (record,) = [r for r in caplog.records if r.name == "adapters.fetch.guard"]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        "AIOE_FETCH_ALLOW is set: the URL guard lets these loopback addresses through "
+        "(127.0.0.1:8123); use it only in tests"
+    )

@@ -78,3 +78,25 @@ def test_a_large_broken_block_is_repaired_in_linear_time() -> None:
     data = load_block(text)
     assert isinstance(data, dict)
     assert (data["name"], len(data["sizes"])) == ("Mug", 300_000)
+
+
+def test_a_comment_holding_a_quote_does_not_hide_what_follows() -> None:
+    text = '{"name": "Mug", // it\'s "the" mug\n "price": 12,}'
+    assert load_block(text) == {"name": "Mug", "price": 12}
+
+
+def test_a_comma_before_a_comment_and_a_bracket_is_dropped() -> None:
+    assert load_block('{"sizes": [1, 2, /* more soon */ ]}') == {"sizes": [1, 2]}
+
+
+def test_a_block_with_escaped_quotes_keeps_its_other_entities_for_later() -> None:
+    text = "{&quot;name&quot;: &quot;Mug &amp;amp; Saucer&quot;, &quot;n&quot;: 1}"
+    assert load_block(text) == {"name": "Mug &amp; Saucer", "n": 1}
+
+
+def test_valid_json_of_any_size_is_read_but_a_broken_one_over_a_megabyte_is_not() -> None:
+    values = list(range(200_000))
+    body = '{"@type": "Product", "name": "Mug", "sizes": ' + str(values) + "}"
+    assert len(body) > 1024 * 1024
+    assert load_block(body) == {"@type": "Product", "name": "Mug", "sizes": values}
+    assert load_block(body[:-1] + ",}") is None

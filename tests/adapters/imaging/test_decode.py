@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import threading
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from adapters.imaging.decode import PillowDecoder, sniff
+from adapters.imaging.decode import PillowDecoder, jpeg_scans, sniff
 from core import messages
 from core.errors import BadInput
 from core.imaging import SourceImage
@@ -164,3 +167,90 @@ def test_formats_are_recognised_by_their_first_bytes() -> None:
     assert sniff(encode(Image.new("RGB", (8, 8)), "WEBP")) == "WEBP"
     assert sniff(encode(Image.new("RGB", (8, 8)), "JPEG")) == "JPEG"
     assert sniff(encode(Image.new("RGB", (8, 8)), "BMP")) is None
+
+
+def progressive_jpeg(extra_scans: int = 0) -> bytes:
+    """A 200×200 progressive JPEG, its last scan repeated ``extra_scans`` more times: each
+    repeat is another pass over the whole picture for the decoder."""
+    data = encode(product_photo(200, 200), "JPEG", quality=90, progressive=True)
+    last, end = data.rindex(b"\xff\xda"), data.rindex(b"\xff\xd9")
+    return data[:end] + data[last:end] * extra_scans + data[end:]
+
+
+async def test_an_ordinary_progressive_jpeg_is_accepted(decoder: PillowDecoder) -> None:
+    data = progressive_jpeg()
+    assert 2 < jpeg_scans(data) <= 64
+    source = await decoder.load(data)
+    assert (source.width, source.height) == (200, 200)
+
+
+async def test_a_jpeg_with_hundreds_of_scans_is_refused_before_it_is_decoded(
+    decoder: PillowDecoder,
+) -> None:
+    data = progressive_jpeg(extra_scans=100)
+    with Image.open(io.BytesIO(data)) as im:
+        im.load()  # nothing else is wrong with it: Pillow alone would spend the time
+    assert await refused(decoder, data) == messages.IMAGE_TOO_MANY_SCANS
+    assert await refused(PillowDecoder(max_scans=3), progressive_jpeg()) == (
+        messages.IMAGE_TOO_MANY_SCANS
+    )
+
+
+async def test_a_16_bit_picture_is_scaled_without_a_wide_copy_of_it(
+    decoder: PillowDecoder,
+) -> None:
+    side = 2000
+    ramp = np.tile(np.linspace(0, 65535, side).astype(np.uint16), (side, 1))
+    data = encode(Image.fromarray(ramp))
+    tracemalloc.start()
+    try:
+        source = await decoder.load(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    out = pixels(source)
+    assert out[0, 0, 0] == 0 and out[0, -1, 0] == 255
+    assert peak < 4 * side * side  # floats alone would take 8 bytes a pixel
+
+
+class Watched(PillowDecoder):
+    """The real decoder, counting the decodes that run at once; each waits at a gate."""
+
+    def __init__(self, **options: int) -> None:
+        super().__init__(**options)
+        self.lock = threading.Lock()
+        self.running = 0
+        self.most = 0
+        self.two_in = threading.Event()
+        self.gate = threading.Event()
+
+    def _decode(self, data: bytes, kind: str) -> SourceImage:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            if self.running >= 2:
+                self.two_in.set()
+        try:
+            self.gate.wait(timeout=10)
+            return super()._decode(data, kind)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+async def test_at_most_two_pictures_are_decoded_at_once() -> None:
+    decoder = Watched()
+    data = encode(product_photo(), "JPEG", quality=90)
+    loads = [asyncio.create_task(decoder.load(data)) for _ in range(5)]
+    assert await asyncio.to_thread(decoder.two_in.wait, 10)
+    decoder.gate.set()
+    done = await asyncio.gather(*loads)
+    assert len(done) == 5 and decoder.most == 2
+
+
+async def test_a_refused_picture_frees_its_turn() -> None:
+    decoder = PillowDecoder(concurrency=1)
+    data = encode(product_photo(), "PNG")
+    for _ in range(3):
+        assert await refused(decoder, data[: len(data) // 2]) == messages.IMAGE_TRUNCATED
+    assert (await decoder.load(data)).width == 480
