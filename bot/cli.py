@@ -83,7 +83,7 @@ async def _chat(built: App, user: str, *, json_mode: bool) -> None:
     task = asyncio.create_task(worker.run_forever())
     try:
         interactive = sys.stdin.isatty() and not json_mode
-        await chat.run(typed_lines() if interactive else piped_lines(sys.stdin))
+        await chat.run(typed_lines(chat) if interactive else piped_lines(sys.stdin))
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)

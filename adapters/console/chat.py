@@ -57,6 +57,7 @@ class ConsoleChat:
         self._check_every = check_every
         self._waiting: dict[str, asyncio.Event] = {}
         self._done: set[str] = set()
+        self.prompting = False  # a prompt is on screen, waiting for the person to type
 
     @property
     def queue(self) -> str:
@@ -80,7 +81,10 @@ class ConsoleChat:
 
     # --- the conversation ----------------------------------------------------------
     def show(self, reply: Reply) -> None:
-        self._out.write((to_line(reply) if self._json else to_text(reply)) + "\n")
+        text = (to_line(reply) if self._json else to_text(reply)) + "\n"
+        if self.prompting:  # a result arrived while the person types: redraw their line
+            text = "\r\x1b[K" + text + PROMPT + _typed_so_far()
+        self._out.write(text)
         self._out.flush()
 
     async def say(self, line: str) -> Reply:
@@ -136,7 +140,15 @@ async def piped_lines(stream: TextIO) -> AsyncIterator[str]:
         yield line
 
 
-async def typed_lines() -> AsyncIterator[str]:
+def _typed_so_far() -> str:
+    try:
+        import readline
+    except ImportError:
+        return ""
+    return readline.get_line_buffer()
+
+
+async def typed_lines(chat: ConsoleChat) -> AsyncIterator[str]:
     """Lines typed at a prompt, with readline history; Ctrl-D ends, Ctrl-C interrupts.
 
     ``input()`` runs in a daemon thread that prompts only when the chat asks for the next
@@ -162,8 +174,10 @@ async def typed_lines() -> AsyncIterator[str]:
 
     threading.Thread(target=read, name="terminal-input", daemon=True).start()
     while True:
+        chat.prompting = True
         wanted.set()
         line = await lines.get()
+        chat.prompting = False
         if line is None:
             return
         yield line
