@@ -45,7 +45,6 @@ LEDGER_HELD = "held for a job"
 LEDGER_SPENT = "spent: the {cost} held for the job"
 LEDGER_JOB_FAILED = "returned: the job failed"
 LEDGER_CANCELLED = "returned: cancelled"
-LEDGER_OPERATOR = "from an operator"
 
 # --- jobs ------------------------------------------------------------------
 JOB_QUEUED = (
