@@ -26,7 +26,7 @@ from core.credits import Credits
 from core.describe import DESCRIBE, Describing
 from core.generation import IMAGINE, REFORMAT, Costs, Generation
 from core.ids import new_id
-from core.jobs import JobHandler, RetryPolicy, Worker
+from core.jobs import JobHandler, RetryPolicy, Worker, release_abandoned
 from core.links import Links
 from core.model import DEFAULT_QUEUE, ReplyAddress
 from core.ports import BlobStore, Delivery, Describer, ImageProvider, Moderator
@@ -36,6 +36,10 @@ from core.sources import Sources
 from core.templates import Catalog, load_catalog
 
 log = logging.getLogger(__name__)
+
+
+#: Each terminal session's jobs go on a queue of its own: ``console:<session>``.
+TERMINAL_QUEUE_PREFIX = "console:"
 
 
 def utcnow() -> datetime:
@@ -94,6 +98,20 @@ class App:
         )
         self.workers.append(worker)
         return worker
+
+    async def release_abandoned_terminal_jobs(self) -> int:
+        """Cancel jobs of terminals that are gone (queued for an hour, or running with a
+        lease lapsed for a whole lease), returning their credits."""
+        lease = timedelta(seconds=self.settings.job_lease_seconds)
+        return await release_abandoned(
+            uow_factory=self.uow_factory,
+            credits=self.credits,
+            handlers=self.job_handlers,
+            clock=utcnow,
+            queue_prefix=TERMINAL_QUEUE_PREFIX,
+            queued_for=timedelta(hours=1),
+            lapsed_for=lease,
+        )
 
 
 @dataclass(frozen=True)

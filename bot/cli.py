@@ -76,6 +76,7 @@ async def _chat(built: App, user: str, *, json_mode: bool) -> None:
 
     from adapters.console.chat import ConsoleChat, piped_lines, typed_lines
 
+    await built.release_abandoned_terminal_jobs()
     chat = ConsoleChat(built.bot, built.uow_factory, user=user, json_mode=json_mode)
     built.deliveries.register("console", chat)
     worker = built.worker(queues=(chat.queue,))
@@ -149,6 +150,7 @@ def worker(
         from bot.bootstrap import bootstrap
 
         async with bootstrap(settings) as built:
+            await built.release_abandoned_terminal_jobs()
             workers = [built.worker() for _ in range(concurrency)]
             if drain:
                 done = await asyncio.gather(*(w.drain() for w in workers))
@@ -222,10 +224,22 @@ def _run(coroutine: Coroutine[Any, Any, None]) -> None:
 
 
 def _until_interrupted(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run until done or stopped: Ctrl-C, SIGTERM and SIGHUP all cancel the work, so
+    workers hand their jobs back and a terminal cancels what it started."""
+    import asyncio
     import contextlib
+    import signal
 
-    with contextlib.suppress(KeyboardInterrupt):
-        _run(coroutine)
+    async def stoppable() -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        for stop in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(stop, task.cancel)
+        await coroutine
+
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        asyncio.run(stoppable())
 
 
 def main() -> None:

@@ -23,8 +23,8 @@ from core.describe import Describing
 from core.errors import AioeError, NotFound
 from core.generation import Generation
 from core.identity import Requester
-from core.jobs import JobHandler
-from core.model import Account, JobStatus, ReplyAddress
+from core.jobs import JobHandler, cancel_job, discard_quietly
+from core.model import Account, ReplyAddress
 from core.ports import Clock, UnitOfWorkFactory
 from core.replies import Error, Private, Progress, Reply, Text
 from core.templates import Catalog
@@ -91,25 +91,15 @@ class Bot:
             job = await uow.jobs.get(job_id)
             if job is None or job.account_id != account.id:
                 raise NotFound(messages.JOB_NOT_FOUND.format(job_id=job_id))
-            now = self._clock()
-            cancelled = await uow.jobs.transition(
-                job.id,
-                JobStatus.CANCELLED,
-                expect=(JobStatus.QUEUED, JobStatus.RUNNING),
-                now=now,
-                finished_at=now,
-                lease_owner=None,
-                lease_expires_at=None,
+            cancelled = await cancel_job(
+                uow, self._credits, job, self._clock(), messages.LEDGER_CANCELLED
             )
             if not cancelled:
                 raise NotFound(messages.JOB_ALREADY_FINISHED.format(job_id=job_id))
-            await self._credits.release(
-                uow, account.id, job.id, job.cost, reason=messages.LEDGER_CANCELLED
-            )
             await uow.commit()
         handler = self._job_handlers.get(job.kind)
         if handler is not None:
-            await handler.discard(job)
+            await discard_quietly(handler, job)
         return Text(messages.JOB_CANCELLED.format(job_id=job_id, cost=job.cost))
 
     async def _templates(

@@ -11,7 +11,7 @@ from core.imaging import Product
 from core.jobs import Finished
 from core.model import Account, Job, ReplyAddress
 from core.ports import Describer
-from core.queueing import Enqueuer
+from core.queueing import Enqueuer, owned_upload
 from core.replies import Progress, Text
 from core.sources import Sources
 
@@ -51,8 +51,10 @@ class Describing:
             source,
             Product(**{**product, "image_urls": tuple(product["image_urls"])}) if product else None,
         )
-        await self._queue.discard_upload(job)  # a processing copy only
-        return Finished(reply=Text(messages.DESCRIBED.format(prompt=prompt, cost=job.cost)))
+        return Finished(
+            reply=Text(messages.DESCRIBED.format(prompt=prompt, cost=job.cost)),
+            cleanup=owned_upload(job),  # a processing copy only, dropped once recorded
+        )
 
     async def discard(self, job: Job) -> None:
         await self._queue.discard_upload(job)

@@ -7,14 +7,14 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from core import messages
 from core.credits import Credits
 from core.errors import AioeError, ProviderFailed, RateLimited
 from core.model import DEFAULT_QUEUE, ImageRecord, Job, JobStatus, ReplyAddress
-from core.ports import BlobStore, Clock, UnitOfWorkFactory
+from core.ports import BlobStore, Clock, UnitOfWork, UnitOfWorkFactory
 from core.replies import Error, Reply
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ class Finished:
     reply: Reply
     images: tuple[ImageRecord, ...] = ()
     blob_keys: tuple[str, ...] = ()
+    cleanup: tuple[str, ...] = ()  # files to delete once the success is recorded
 
 
 class JobHandler(Protocol):
@@ -57,6 +58,62 @@ class RetryPolicy:
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         backoff = min(self.cap_seconds, self.base_seconds * 2.0 ** max(attempt - 1, 0))
         return float(min(self.max_wait_seconds, max(backoff, retry_after or 0.0)))
+
+
+async def discard_quietly(handler: JobHandler, job: Job) -> None:
+    """Drop what an ended job kept; a failure here is logged, never shown to a user."""
+    try:
+        await handler.discard(job)
+    except Exception:
+        log.exception("could not discard what job %s kept", job.id)
+
+
+async def cancel_job(
+    uow: UnitOfWork, credits: Credits, job: Job, now: datetime, reason: str
+) -> bool:
+    """Cancel a queued or running job and return its credits; ``False`` if it had
+    already ended. The caller commits."""
+    cancelled = await uow.jobs.transition(
+        job.id,
+        JobStatus.CANCELLED,
+        expect=(JobStatus.QUEUED, JobStatus.RUNNING),
+        now=now,
+        finished_at=now,
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+    if cancelled:
+        await credits.release(uow, job.account_id, job.id, job.cost, reason=reason)
+    return cancelled
+
+
+async def release_abandoned(
+    *,
+    uow_factory: UnitOfWorkFactory,
+    credits: Credits,
+    handlers: Mapping[str, JobHandler],
+    clock: Clock,
+    queue_prefix: str,
+    queued_for: timedelta,
+    lapsed_for: timedelta,
+) -> int:
+    """Cancel jobs that no worker will ever take (their terminal is gone), returning
+    their credits; returns how many there were."""
+    now = clock()
+    async with uow_factory(readonly=True) as uow:
+        stale = await uow.jobs.abandoned(queue_prefix, now - queued_for, now - lapsed_for)
+    count = 0
+    for job in stale:
+        async with uow_factory() as uow:
+            cancelled = await cancel_job(uow, credits, job, now, messages.LEDGER_ABANDONED)
+            await uow.commit()
+        if cancelled:
+            count += 1
+            if job.kind in handlers:
+                await discard_quietly(handlers[job.kind], job)
+    if count:
+        log.info("cancelled %d abandoned job(s) on %s* queues", count, queue_prefix)
+    return count
 
 
 class LeaseLost(Exception):
@@ -142,8 +199,12 @@ class Worker:
         except LeaseLost:
             log.info("job %s was cancelled or taken over; worker %s let it go", job.id, self.name)
         except asyncio.CancelledError:
-            await asyncio.shield(self._hand_back(job))
-            raise
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():  # this worker is stopping
+                await asyncio.shield(self._hand_back(job))
+                raise
+            log.error("job %s (%s) was cancelled from inside its handler", job.id, job.kind)
+            await self._fail(job, handler, self._failed(job, messages.INTERNAL_FAILURE))
         except ProviderFailed as error:
             if error.transient:
                 retry_after = error.retry_after if isinstance(error, RateLimited) else None
@@ -172,8 +233,9 @@ class Worker:
         finally:
             if not work.done():
                 work.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await work
+                # wait() never raises the work's own outcome, but does pass on this
+                # worker's cancellation (a shutdown arriving meanwhile).
+                await asyncio.wait({work})
 
     async def _renew(self, job: Job) -> bool:
         """Extend the lease; ``False`` only when the job is certainly no longer ours."""
@@ -239,6 +301,8 @@ class Worker:
             for key in outcome.blob_keys:
                 await self._blobs.delete(key)
             return
+        for key in outcome.cleanup:
+            await self._blobs.delete(key)
         await self._send(job, outcome.reply)
         self._notify(job)
 
@@ -292,7 +356,7 @@ class Worker:
         if not won:
             return
         if handler is not None:
-            await handler.discard(job)
+            await discard_quietly(handler, job)
         await self._send(job, Error(text))
         self._notify(job)
 

@@ -45,6 +45,7 @@ LEDGER_HELD = "held for a job"
 LEDGER_SPENT = "spent: the {cost} held for the job"
 LEDGER_JOB_FAILED = "returned: the job failed"
 LEDGER_CANCELLED = "returned: cancelled"
+LEDGER_ABANDONED = "returned: its terminal closed before it ran"
 
 # --- jobs ------------------------------------------------------------------
 JOB_QUEUED = (

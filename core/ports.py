@@ -175,6 +175,13 @@ class JobRepository(Protocol):
 
     async def unfinished(self, account_id: str) -> list[Job]: ...
 
+    async def abandoned(
+        self, queue_prefix: str, queued_before: datetime, lease_lapsed_before: datetime
+    ) -> list[Job]:
+        """Jobs of these queues that nobody will finish (queued too long, or running
+        with a long-lapsed lease)."""
+        ...
+
 
 class ImageRepository(Protocol):
     async def add(self, image: ImageRecord) -> None: ...

@@ -24,6 +24,11 @@ def owns_upload(job: Job) -> bool:
     return job.payload.get("source_key") == upload_key(job.account_id, job.id)
 
 
+def owned_upload(job: Job) -> tuple[str, ...]:
+    """The job's own upload key, if it has one (for deletion once it is done)."""
+    return (upload_key(job.account_id, job.id),) if owns_upload(job) else ()
+
+
 class Enqueuer:
     """Puts checked requests on the queue; workers in any process take them from there."""
 

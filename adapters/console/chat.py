@@ -7,7 +7,7 @@ import contextlib
 import logging
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import TextIO
 
 from adapters.console.render import to_line, to_text
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "console"
 TENANT = "local"
 PROMPT = "aioe> "
+QUEUE_PREFIX = f"{PLATFORM}:"  # each session's jobs go on a queue of its own
 
 
 class ConsoleChat:
@@ -173,11 +174,28 @@ async def typed_lines(chat: ConsoleChat) -> AsyncIterator[str]:
                 return
 
     threading.Thread(target=read, name="terminal-input", daemon=True).start()
-    while True:
-        chat.prompting = True
-        wanted.set()
-        line = await lines.get()
-        chat.prompting = False
-        if line is None:
-            return
-        yield line
+    with _terminal_restored():
+        while True:
+            chat.prompting = True
+            wanted.set()
+            line = await lines.get()
+            chat.prompting = False
+            if line is None:
+                return
+            yield line
+
+
+@contextlib.contextmanager
+def _terminal_restored() -> Iterator[None]:
+    """Give the terminal back as it was: an interrupt can leave readline's input mode."""
+    try:
+        import termios
+
+        saved = termios.tcgetattr(sys.stdin)
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        termios.tcsetattr(sys.stdin, termios.TCSADRAIN, saved)

@@ -165,3 +165,27 @@ class SqlJobRepository:
             .order_by(jobs.c.created_at, jobs.c.id)
         )
         return [to_job(row) for row in rows]
+
+    async def abandoned(
+        self, queue_prefix: str, queued_before: datetime, lease_lapsed_before: datetime
+    ) -> list[Job]:
+        """Jobs on queues starting with ``queue_prefix`` that nobody will finish: queued
+        since before ``queued_before``, or running with a lease that lapsed before
+        ``lease_lapsed_before``."""
+        rows = await self._connection.execute(
+            select(jobs)
+            .where(
+                jobs.c.queue.startswith(queue_prefix, autoescape=True),
+                or_(
+                    and_(
+                        jobs.c.status == JobStatus.QUEUED.value, jobs.c.created_at < queued_before
+                    ),
+                    and_(
+                        jobs.c.status == JobStatus.RUNNING.value,
+                        jobs.c.lease_expires_at < lease_lapsed_before,
+                    ),
+                ),
+            )
+            .order_by(jobs.c.created_at, jobs.c.id)
+        )
+        return [to_job(row) for row in rows]

@@ -13,7 +13,7 @@ from PIL import Image
 
 from core.errors import ProviderFailed
 from core.imaging import RenderedImage, RenderSpec
-from core.jobs import RetryPolicy, Worker
+from core.jobs import RetryPolicy, Worker, release_abandoned
 from core.model import JobStatus
 from core.replies import Error, Images, Progress, Text
 from tests.harness import QUEUE, Chat, blob_files, product_photo, running_app
@@ -289,3 +289,55 @@ async def test_each_user_gets_only_their_own_results(jobs_chat: Chat) -> None:
     assert len(replies) == 2
     assert sorted(jobs_chat.recipients) == ["alice", "bob"]
     assert await jobs_chat.balance("alice") == await jobs_chat.balance("bob") == 8
+
+
+async def test_a_handler_cancelled_from_inside_fails_its_job_and_the_worker_goes_on(
+    jobs_chat: Chat, provider: ScriptedProvider
+) -> None:
+    async def cancelled_inside(spec: RenderSpec, n: int) -> list[RenderedImage]:
+        raise asyncio.CancelledError  # e.g. a library cancelling its own inner future
+
+    provider.render = cancelled_inside  # type: ignore[method-assign]
+    queued = await jobs_chat.say("/imagine a red mug")
+    assert isinstance(queued, Progress)
+    assert await jobs_chat.worker.run_once()
+    assert await job_status(jobs_chat, queued.job_id) is JobStatus.FAILED
+    (failed,) = jobs_chat.delivered
+    assert isinstance(failed, Error)
+    assert await jobs_chat.balance() == 10
+
+
+async def test_jobs_of_a_terminal_that_is_gone_are_cancelled_and_refunded(
+    jobs_chat: Chat,
+) -> None:
+    app = jobs_chat.app
+    gone = Chat(app, queue="console:term_gone")
+    other = Chat(app, queue="console:term_other")
+    old = await gone.say("/imagine a red mug", user="dora")
+    assert isinstance(old, Progress)
+    clock = FakeClock()
+    clock.now += timedelta(hours=2)
+    fresh = await other.say("/imagine a blue mug", user="eve")
+    assert isinstance(fresh, Progress)
+    released = await release_abandoned(
+        uow_factory=app.uow_factory,
+        credits=app.credits,
+        handlers=app.job_handlers,
+        clock=clock,
+        queue_prefix="console:",
+        queued_for=timedelta(hours=3),
+        lapsed_for=timedelta(minutes=1),
+    )
+    assert released == 0  # nothing is that old yet
+    released = await release_abandoned(
+        uow_factory=app.uow_factory,
+        credits=app.credits,
+        handlers=app.job_handlers,
+        clock=clock,
+        queue_prefix="console:",
+        queued_for=timedelta(hours=1),
+        lapsed_for=timedelta(minutes=1),
+    )
+    assert released == 2  # both are over an hour old by this clock
+    assert await job_status(jobs_chat, old.job_id) is JobStatus.CANCELLED
+    assert await jobs_chat.balance("dora") == 10
