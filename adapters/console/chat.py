@@ -197,5 +197,8 @@ def _terminal_restored() -> Iterator[None]:
         return
     try:
         yield
+    except BaseException:  # interrupted at the prompt: end its line
+        sys.stdout.write("\n")
+        raise
     finally:
         termios.tcsetattr(sys.stdin, termios.TCSADRAIN, saved)
