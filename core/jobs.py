@@ -15,7 +15,7 @@ from core.credits import Credits
 from core.errors import AioeError, ProviderFailed, RateLimited
 from core.model import DEFAULT_QUEUE, ImageRecord, Job, JobStatus, ReplyAddress
 from core.ports import BlobStore, Clock, UnitOfWork, UnitOfWorkFactory
-from core.replies import Error, Reply
+from core.replies import Error, Reply, reply_from_data, reply_to_data
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +171,18 @@ class Worker:
             count += 1
         return count
 
-    async def run_forever(self, poll_seconds: float = 1.0) -> None:
-        """Work until cancelled, waking early when ``wake`` is set."""
+    async def run_forever(
+        self, poll_seconds: float = 1.0, redeliver_every: timedelta = timedelta(seconds=15)
+    ) -> None:
+        """Work until cancelled, waking early when ``wake`` is set; when idle, also send
+        replies that never went out."""
+        next_redelivery = self._clock()
         while True:
             try:
                 busy = await self.run_once()
+                if not busy and self._clock() >= next_redelivery:
+                    next_redelivery = self._clock() + redeliver_every
+                    await self.redeliver()
             except Exception:
                 log.exception("worker %s could not claim a job", self.name)
                 busy = False
@@ -289,7 +296,10 @@ class Worker:
                 finished_at=now,
                 lease_owner=None,
                 lease_expires_at=None,
-                result={"images": [image.id for image in outcome.images]},
+                result={
+                    "images": [image.id for image in outcome.images],
+                    "reply": reply_to_data(outcome.reply),
+                },
             )
             if won:
                 for image in outcome.images:
@@ -360,13 +370,54 @@ class Worker:
         await self._send(job, Error(text))
         self._notify(job)
 
-    async def _send(self, job: Job, reply: Reply) -> None:
+    async def _send(self, job: Job, reply: Reply) -> bool:
+        """Deliver a job's final reply and record that it went out; a failure leaves it
+        in the outbox for ``redeliver``."""
         try:
             await self._deliver(job.address, reply)
         except Exception:
             log.exception(
                 "could not deliver the reply of job %s to %s", job.id, job.address.platform
             )
+            return False
+        async with self._uow() as uow:
+            await uow.jobs.mark_delivered(job.id, self._clock())
+            await uow.commit()
+        return True
+
+    async def redeliver(
+        self, older_than: timedelta = timedelta(seconds=30), limit: int = 20
+    ) -> int:
+        """Send final replies that never went out (the process that finished the job
+        died first, or the platform failed); returns how many were sent now."""
+        async with self._uow(readonly=True) as uow:
+            pending = await uow.jobs.undelivered(self.queues, self._clock() - older_than, limit)
+        sent = 0
+        for job in pending:
+            async with self._uow() as uow:  # claim it, so no other worker sends it too
+                mine = await uow.jobs.mark_delivered(job.id, self._clock())
+                await uow.commit()
+            stored = job.result.get("reply")
+            if not mine or stored is None:
+                continue
+            try:
+                await self._deliver(job.address, reply_from_data(stored))
+            except Exception:
+                log.warning(
+                    "could not redeliver the reply of job %s; will try again", job.id, exc_info=True
+                )
+                async with self._uow() as uow:
+                    await uow.jobs.transition(
+                        job.id,
+                        job.status,
+                        expect=(job.status,),
+                        now=self._clock(),
+                        delivered_at=None,
+                    )
+                    await uow.commit()
+                continue
+            sent += 1
+        return sent
 
     def _notify(self, job: Job) -> None:
         for hook in self._finished_hooks:

@@ -102,6 +102,7 @@ class Job:
     lease_expires_at: datetime | None = None
     error: str = ""
     finished_at: datetime | None = None
+    delivered_at: datetime | None = None  # when its final reply reached the platform
     result: dict[str, Any] = field(default_factory=dict)
 
 

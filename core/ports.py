@@ -175,6 +175,16 @@ class JobRepository(Protocol):
 
     async def unfinished(self, account_id: str) -> list[Job]: ...
 
+    async def undelivered(
+        self, queues: tuple[str, ...], finished_before: datetime, limit: int
+    ) -> list[Job]:
+        """Finished jobs whose final reply was never delivered (the outbox)."""
+        ...
+
+    async def mark_delivered(self, job_id: str, now: datetime) -> bool:
+        """Record that the job's reply went out; ``False`` if someone already had."""
+        ...
+
     async def abandoned(
         self, queue_prefix: str, queued_before: datetime, lease_lapsed_before: datetime
     ) -> list[Job]:

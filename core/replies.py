@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +79,25 @@ class Error:
 
 
 Reply = Text | Private | Images | Progress | Confirm | Error
+
+
+_KINDS: dict[str, type[Text | Private | Images | Progress | Confirm | Error]] = {
+    kind.kind: kind for kind in (Text, Private, Images, Progress, Confirm, Error)
+}
+
+
+def reply_to_data(reply: Reply) -> dict[str, Any]:
+    """A reply as plain JSON data, so it can wait in the database until delivered."""
+    return {"kind": reply.kind, **asdict(reply)}
+
+
+def reply_from_data(data: dict[str, Any]) -> Reply:
+    """The reply ``reply_to_data`` stored."""
+    fields = {key: value for key, value in data.items() if key != "kind"}
+    fields["actions"] = tuple(Action(**action) for action in fields.get("actions", ()))
+    if "images" in fields:
+        fields["images"] = tuple(
+            ImageOut(**{**image, "actions": tuple(Action(**a) for a in image["actions"])})
+            for image in fields["images"]
+        )
+    return _KINDS[data["kind"]](**fields)

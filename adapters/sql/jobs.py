@@ -12,7 +12,15 @@ from adapters.sql.tables import jobs
 from core.model import DEFAULT_QUEUE, Job, JobStatus, ReplyAddress
 
 TRANSITION_FIELDS = frozenset(
-    {"error", "result", "run_after", "finished_at", "lease_owner", "lease_expires_at"}
+    {
+        "error",
+        "result",
+        "run_after",
+        "finished_at",
+        "lease_owner",
+        "lease_expires_at",
+        "delivered_at",
+    }
 )
 
 
@@ -34,6 +42,7 @@ def to_job(row: Row[Any]) -> Job:
         lease_expires_at=row.lease_expires_at,
         error=row.error,
         finished_at=row.finished_at,
+        delivered_at=row.delivered_at,
         result=dict(row.result),
     )
 
@@ -75,6 +84,7 @@ class SqlJobRepository:
                 created_at=job.created_at,
                 updated_at=job.created_at,
                 finished_at=job.finished_at,
+                delivered_at=job.delivered_at,
             )
         )
 
@@ -189,3 +199,29 @@ class SqlJobRepository:
             .order_by(jobs.c.created_at, jobs.c.id)
         )
         return [to_job(row) for row in rows]
+
+    async def undelivered(
+        self, queues: tuple[str, ...], finished_before: datetime, limit: int
+    ) -> list[Job]:
+        """Finished jobs of these queues whose reply was never delivered, oldest first."""
+        rows = await self._connection.execute(
+            select(jobs)
+            .where(
+                jobs.c.queue.in_(queues),
+                jobs.c.status.in_([JobStatus.SUCCEEDED.value, JobStatus.FAILED.value]),
+                jobs.c.delivered_at.is_(None),
+                jobs.c.finished_at <= finished_before,
+            )
+            .order_by(jobs.c.finished_at, jobs.c.id)
+            .limit(limit)
+        )
+        return [to_job(row) for row in rows]
+
+    async def mark_delivered(self, job_id: str, now: datetime) -> bool:
+        """Record that the job's reply went out; ``False`` if it already was."""
+        result = await self._connection.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.delivered_at.is_(None))
+            .values(delivered_at=now, updated_at=now)
+        )
+        return result.rowcount == 1

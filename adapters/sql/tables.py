@@ -115,6 +115,7 @@ jobs = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("finished_at", UtcDateTime(), nullable=True),
+    sa.Column("delivered_at", UtcDateTime(), nullable=True),
     sa.Index("ix_jobs_queue_status_run_after", "queue", "status", "run_after"),
     sa.Index("ix_jobs_account_id", "account_id"),
 )

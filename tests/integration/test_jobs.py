@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +15,18 @@ from PIL import Image
 from core.errors import ProviderFailed
 from core.imaging import RenderedImage, RenderSpec
 from core.jobs import RetryPolicy, Worker, release_abandoned
-from core.model import JobStatus
-from core.replies import Error, Images, Progress, Text
+from core.model import JobStatus, ReplyAddress
+from core.replies import (
+    Action,
+    Error,
+    ImageOut,
+    Images,
+    Progress,
+    Reply,
+    Text,
+    reply_from_data,
+    reply_to_data,
+)
 from tests.harness import QUEUE, Chat, blob_files, product_photo, running_app
 
 
@@ -341,3 +352,66 @@ async def test_jobs_of_a_terminal_that_is_gone_are_cancelled_and_refunded(
     assert released == 2  # both are over an hour old by this clock
     assert await job_status(jobs_chat, old.job_id) is JobStatus.CANCELLED
     assert await jobs_chat.balance("dora") == 10
+
+
+class FlakyDelivery:
+    """Delivers through the chat, but fails the first ``failures`` sends."""
+
+    def __init__(self, chat: Chat, failures: int) -> None:
+        self.chat = chat
+        self.failures = failures
+
+    async def deliver(self, address: ReplyAddress, reply: Reply) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("the platform is down")
+        await self.chat.deliver(address, reply)
+
+
+async def test_a_reply_that_could_not_be_sent_waits_in_the_outbox_and_goes_out_once(
+    jobs_chat: Chat,
+) -> None:
+    flaky = FlakyDelivery(jobs_chat, failures=2)
+    worker = Worker(
+        name="outbox",
+        uow_factory=jobs_chat.app.uow_factory,
+        handlers=jobs_chat.app.job_handlers,
+        credits=jobs_chat.app.credits,
+        blobs=jobs_chat.app.blobs,
+        deliver=flaky.deliver,
+        clock=FakeClock(),
+        queues=(QUEUE,),
+    )
+    queued = await jobs_chat.say("/imagine a red mug")
+    assert isinstance(queued, Progress)
+    assert await worker.drain() == 1
+    assert jobs_chat.delivered == []  # the first send failed
+    assert await worker.redeliver(older_than=timedelta(0)) == 0  # the second, too
+    assert await worker.redeliver(older_than=timedelta(0)) == 1
+    assert await worker.redeliver(older_than=timedelta(0)) == 0  # and never again
+    (done,) = jobs_chat.delivered
+    assert isinstance(done, Images)
+    async with jobs_chat.app.uow_factory(readonly=True) as uow:
+        job = await uow.jobs.get(queued.job_id)
+    assert job is not None and job.delivered_at is not None
+    assert await jobs_chat.balance() == 8  # charged once, whatever the deliveries
+
+
+async def test_a_delivered_reply_is_never_sent_again(jobs_chat: Chat) -> None:
+    await jobs_chat.say("/imagine a red mug")
+    assert len(await jobs_chat.run_jobs()) == 1
+    assert await jobs_chat.worker.redeliver(older_than=timedelta(0)) == 0
+    assert jobs_chat.delivered == []
+
+
+def test_replies_survive_the_trip_through_the_database() -> None:
+    image = ImageOut(
+        "img_1",
+        "http://h/i/t",
+        10,
+        20,
+        "png",
+        actions=(Action("reformat", "Other formats", "/reformat img_1", "FORMAT"),),
+    )
+    for reply in (Images("done", (image,)), Error("no"), Text("hi", (Action("a", "b", "c"),))):
+        assert reply_from_data(json.loads(json.dumps(reply_to_data(reply)))) == reply

@@ -91,6 +91,7 @@ def upgrade() -> None:
         sa.Column("created_at", TIME, nullable=False),
         sa.Column("updated_at", TIME, nullable=False),
         sa.Column("finished_at", TIME, nullable=True),
+        sa.Column("delivered_at", TIME, nullable=True),
         _fk_to_accounts("jobs"),
         sa.PrimaryKeyConstraint("id", name="pk_jobs"),
     )
