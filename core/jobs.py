@@ -265,18 +265,7 @@ class Worker:
     async def _hand_back(self, job: Job) -> None:
         """This worker is stopping: put its job back in the queue for another one."""
         try:
-            async with self._uow() as uow:
-                await uow.jobs.transition(
-                    job.id,
-                    JobStatus.QUEUED,
-                    expect=(JobStatus.RUNNING,),
-                    now=self._clock(),
-                    worker=self.name,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    run_after=self._clock(),
-                )
-                await uow.commit()
+            await self._requeue(job, timedelta(0))
         except Exception:
             log.warning("could not hand job %s back; its lease will lapse", job.id, exc_info=True)
 
@@ -330,6 +319,10 @@ class Worker:
             type(error).__name__,
             delay,
         )
+        await self._requeue(job, timedelta(seconds=delay), error.message)
+
+    async def _requeue(self, job: Job, after: timedelta, error: str = "") -> None:
+        """Back to the queue, due ``after`` from now, free for any worker to claim."""
         async with self._uow() as uow:
             await uow.jobs.transition(
                 job.id,
@@ -339,8 +332,8 @@ class Worker:
                 worker=self.name,
                 lease_owner=None,
                 lease_expires_at=None,
-                run_after=self._clock() + timedelta(seconds=delay),
-                error=error.message,
+                run_after=self._clock() + after,
+                error=error,
             )
             await uow.commit()
 
