@@ -14,7 +14,7 @@ from PIL import Image
 
 from core.errors import ProviderFailed
 from core.imaging import RenderedImage, RenderSpec
-from core.jobs import RetryPolicy, Worker, release_abandoned
+from core.jobs import Deliver, RetryPolicy, Worker, release_abandoned
 from core.model import JobStatus, ReplyAddress
 from core.replies import (
     Action,
@@ -142,13 +142,9 @@ async def test_a_queued_job_can_be_cancelled_and_its_credits_come_back(
 async def test_a_running_job_that_is_cancelled_keeps_no_images(
     jobs_chat: Chat, provider: ScriptedProvider
 ) -> None:
-    provider.release.clear()
-    queued = await jobs_chat.say("/imagine a red mug")
-    assert isinstance(queued, Progress)
-    running = asyncio.create_task(jobs_chat.worker.run_once())
-    await provider.entered.wait()
-    assert await job_status(jobs_chat, queued.job_id) is JobStatus.RUNNING
-    reply = await jobs_chat.say(f"/cancel {queued.job_id}")
+    job_id, running = await start_held_job(jobs_chat, provider)
+    assert await job_status(jobs_chat, job_id) is JobStatus.RUNNING
+    reply = await jobs_chat.say(f"/cancel {job_id}")
     assert isinstance(reply, Text)
     provider.release.set()
     assert await running
@@ -156,7 +152,7 @@ async def test_a_running_job_that_is_cancelled_keeps_no_images(
     assert await jobs_chat.count("images") == 0
     assert not [p for p in blob_files(jobs_chat.app.settings.data_dir) if "images" in p.parts]
     assert await jobs_chat.balance() == 10
-    assert await job_status(jobs_chat, queued.job_id) is JobStatus.CANCELLED
+    assert await job_status(jobs_chat, job_id) is JobStatus.CANCELLED
 
 
 async def test_nobody_else_can_cancel_your_job(jobs_chat: Chat) -> None:
@@ -202,7 +198,14 @@ class FakeClock:
         return self.now
 
 
-def worker_with(chat: Chat, clock: FakeClock, **options: object) -> Worker:
+def worker_with(
+    chat: Chat,
+    clock: FakeClock,
+    *,
+    retry: RetryPolicy | None = None,
+    deliver: Deliver | None = None,
+) -> Worker:
+    """A worker on the chat's app with its own clock (and, optionally, delivery)."""
     app = chat.app
     return Worker(
         name="clocked",
@@ -210,11 +213,21 @@ def worker_with(chat: Chat, clock: FakeClock, **options: object) -> Worker:
         handlers=app.job_handlers,
         credits=app.credits,
         blobs=app.blobs,
-        deliver=chat.deliver,
+        deliver=deliver or chat.deliver,
         clock=clock,
         queues=(QUEUE,),
-        **options,
-    )  # type: ignore[arg-type]
+        retry=retry,
+    )
+
+
+async def start_held_job(chat: Chat, provider: ScriptedProvider) -> tuple[str, asyncio.Task[bool]]:
+    """Queue a job and start running it; the provider holds until ``provider.release``."""
+    provider.release.clear()
+    queued = await chat.say("/imagine a red mug")
+    assert isinstance(queued, Progress)
+    running = asyncio.create_task(chat.worker.run_once())
+    await provider.entered.wait()
+    return queued.job_id, running
 
 
 def test_backoff_doubles_up_to_its_cap_and_honours_retry_after() -> None:
@@ -245,14 +258,10 @@ async def test_a_retried_job_waits_for_its_backoff(
 async def test_a_worker_that_lost_its_job_keeps_nothing_and_spoils_nothing(
     jobs_chat: Chat, provider: ScriptedProvider
 ) -> None:
-    provider.release.clear()
-    queued = await jobs_chat.say("/imagine a red mug")
-    assert isinstance(queued, Progress)
-    slow = asyncio.create_task(jobs_chat.worker.run_once())
-    await provider.entered.wait()
+    job_id, slow = await start_held_job(jobs_chat, provider)
     async with jobs_chat.app.uow_factory() as uow:  # its lease lapses...
         await uow.jobs.transition(
-            queued.job_id,
+            job_id,
             JobStatus.RUNNING,
             expect=(JobStatus.RUNNING,),
             now=datetime.now(UTC),
@@ -277,16 +286,12 @@ async def test_a_worker_that_lost_its_job_keeps_nothing_and_spoils_nothing(
 async def test_a_cancelled_job_stops_its_provider_at_the_next_heartbeat(
     tmp_path: Path, database_url: str, provider: ScriptedProvider
 ) -> None:
-    provider.release.clear()
     async with running_app(
         tmp_path / "var", database_url, image_provider=provider, job_lease_seconds=0.3
     ) as app:
         chat = Chat(app)
-        queued = await chat.say("/imagine a red mug")
-        assert isinstance(queued, Progress)
-        running = asyncio.create_task(chat.worker.run_once())
-        await provider.entered.wait()
-        assert isinstance(await chat.say(f"/cancel {queued.job_id}"), Text)
+        job_id, running = await start_held_job(chat, provider)
+        assert isinstance(await chat.say(f"/cancel {job_id}"), Text)
         assert await asyncio.wait_for(running, 5)  # returns without the provider finishing
         assert provider.cancelled
         assert chat.delivered == []
@@ -372,16 +377,7 @@ async def test_a_reply_that_could_not_be_sent_waits_in_the_outbox_and_goes_out_o
     jobs_chat: Chat,
 ) -> None:
     flaky = FlakyDelivery(jobs_chat, failures=2)
-    worker = Worker(
-        name="outbox",
-        uow_factory=jobs_chat.app.uow_factory,
-        handlers=jobs_chat.app.job_handlers,
-        credits=jobs_chat.app.credits,
-        blobs=jobs_chat.app.blobs,
-        deliver=flaky.deliver,
-        clock=FakeClock(),
-        queues=(QUEUE,),
-    )
+    worker = worker_with(jobs_chat, FakeClock(), deliver=flaky.deliver)
     queued = await jobs_chat.say("/imagine a red mug")
     assert isinstance(queued, Progress)
     assert await worker.drain() == 1
