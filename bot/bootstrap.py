@@ -21,48 +21,32 @@ from adapters.security.signer import HmacSigner
 from adapters.sql.engine import create_engine, migrate_async
 from adapters.sql.uow import SqlUnitOfWorkFactory
 from bot.settings import CONFIG_DIR, Settings
+from core.actions import ActionCodec
 from core.app import Bot
 from core.credits import Credits
 from core.describe import DESCRIBE, Describing
+from core.endpoints import EndpointLease
+from core.files import ImageFiles
 from core.generation import IMAGINE, REFORMAT, Costs, Generation
+from core.idempotency import Idempotency
 from core.ids import new_id
-from core.jobs import JobHandler, RetryPolicy, Worker, release_abandoned
+from core.jobs import JobHandler, RetryPolicy, Worker, release_orphaned
 from core.links import Links
-from core.model import DEFAULT_QUEUE, ReplyAddress
-from core.ports import BlobStore, Delivery, Describer, ImageProvider, Moderator
+from core.outbox import Deliveries, Outbox, OutboxPolicy
+from core.ports import BlobStore, Describer, ImageProvider, Moderator
 from core.queueing import Enqueuer
-from core.replies import Reply
 from core.sources import Sources
 from core.templates import Catalog, load_catalog
 
 log = logging.getLogger(__name__)
 
 
-#: Each terminal session's jobs go on a queue of its own: ``console:<session>``.
-TERMINAL_QUEUE_PREFIX = "console:"
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Deliveries:
-    """Routes each reply to the ``Delivery`` of the platform its address names."""
-
-    def __init__(self) -> None:
-        self._by_platform: dict[str, Delivery] = {}
-
-    def register(self, platform: str, delivery: Delivery) -> None:
-        self._by_platform[platform] = delivery
-
-    async def __call__(self, address: ReplyAddress, reply: Reply) -> None:
-        delivery = self._by_platform.get(address.platform)
-        if delivery is None:
-            log.warning(
-                "no delivery for platform %s in this process; reply dropped", address.platform
-            )
-            return
-        await delivery.deliver(address, reply)
+def process_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{new_id('p', 4)}"
 
 
 @dataclass
@@ -79,19 +63,26 @@ class App:
     generation: Generation
     bot: Bot
     job_handlers: Mapping[str, JobHandler]
-    deliveries: Deliveries = field(default_factory=Deliveries)
+    deliveries: Deliveries
+    outbox: Outbox
+    idempotency: Idempotency
+    image_files: ImageFiles
     workers: list[Worker] = field(default_factory=list)
 
-    def worker(self, name: str | None = None, queues: tuple[str, ...] = (DEFAULT_QUEUE,)) -> Worker:
-        """A new worker sharing this process's parts (wake it by setting ``worker.wake``)."""
+    def worker(self, name: str | None = None, routes: tuple[str, ...] | None = None) -> Worker:
+        """A new worker sharing this process's parts (wake it by setting ``worker.wake``).
+
+        It takes the jobs whose replies this process can deliver (all its deliveries'
+        routes, as they are at each claim) unless given ``routes``."""
         worker = Worker(
-            name=name or f"{socket.gethostname()}:{os.getpid()}:{new_id('w', 4)}",
+            name=name or process_name(),
             uow_factory=self.uow_factory,
             handlers=self.job_handlers,
-            queues=queues,
+            routes=routes,
             credits=self.credits,
             blobs=self.blobs,
-            deliver=self.deliveries,
+            deliveries=self.deliveries,
+            outbox=self.outbox,
             clock=utcnow,
             lease_seconds=self.settings.job_lease_seconds,
             retry=RetryPolicy(base_seconds=self.settings.job_retry_base_seconds),
@@ -99,19 +90,29 @@ class App:
         self.workers.append(worker)
         return worker
 
-    async def release_abandoned_terminal_jobs(self) -> int:
-        """Cancel jobs of terminals that are gone (queued for an hour, or running with a
-        lease lapsed for a whole lease), returning their credits."""
-        lease = timedelta(seconds=self.settings.job_lease_seconds)
-        return await release_abandoned(
+    async def run_worker(self, worker: Worker) -> None:
+        """Run a worker until cancelled, with this process's upkeep when it is idle."""
+        await worker.run_forever(
+            tend=self.upkeep, tend_every=timedelta(seconds=self.settings.upkeep_seconds)
+        )
+
+    async def upkeep(self) -> None:
+        """What any process with a worker does now and then: cancel and refund jobs of
+        chat sessions that are gone, forget expired address secrets and request keys."""
+        await release_orphaned(
             uow_factory=self.uow_factory,
             credits=self.credits,
             handlers=self.job_handlers,
             clock=utcnow,
-            queue_prefix=TERMINAL_QUEUE_PREFIX,
-            queued_for=timedelta(hours=1),
-            lapsed_for=lease,
         )
+        async with self.uow_factory() as uow:
+            await uow.jobs.wipe_secrets(utcnow())
+            await uow.commit()
+        await self.idempotency.purge()
+
+    def endpoint_lease(self, route: str) -> EndpointLease:
+        """The lease that keeps a process-local endpoint (a terminal) alive."""
+        return EndpointLease(self.uow_factory, utcnow, route, self.settings.endpoint_lease_seconds)
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,13 @@ async def build_imaging(
     )
 
 
+def build_deliveries(settings: Settings, image_files: ImageFiles) -> Deliveries:
+    """The delivery of every chat platform that is configured, in every process (the
+    terminal's is added where a terminal runs). Slack and Discord join here as their
+    adapters land; deliveries that upload files read them through ``image_files``."""
+    return Deliveries()
+
+
 def build_blobs(settings: Settings) -> BlobStore:
     if settings.blob_url and not settings.blob_url.startswith("file://"):
         raise SystemExit(
@@ -189,8 +197,9 @@ async def bootstrap(
             await migrate_async(engine)
         uow_factory = SqlUnitOfWorkFactory(engine)
         blobs = build_blobs(settings)
+        secret = settings.resolved_secret_key()
         links = Links(
-            HmacSigner(settings.resolved_secret_key()),
+            HmacSigner(secret),
             settings.public_url,
             utcnow,
             image_ttl=timedelta(days=settings.link_ttl_days),
@@ -235,6 +244,17 @@ async def bootstrap(
             for worker in workers:
                 worker.wake.set()
 
+        image_files = ImageFiles(uow_factory, blobs)
+        deliveries = build_deliveries(settings, image_files)
+        outbox = Outbox(
+            owner=process_name(),
+            uow_factory=uow_factory,
+            deliveries=deliveries,
+            clock=utcnow,
+            policy=OutboxPolicy(lease_seconds=settings.delivery_lease_seconds),
+        )
+        idempotency = Idempotency(uow_factory, utcnow)
+
         job_handlers: dict[str, JobHandler] = {
             IMAGINE: generation,
             REFORMAT: generation,
@@ -248,6 +268,9 @@ async def bootstrap(
             job_handlers=job_handlers,
             catalog=catalog,
             clock=utcnow,
+            idempotency=idempotency,
+            actions=ActionCodec(secret),
+            outbox=outbox,
             wake_workers=wake_workers,
         )
         yield App(
@@ -261,5 +284,9 @@ async def bootstrap(
             generation=generation,
             bot=bot,
             job_handlers=job_handlers,
+            deliveries=deliveries,
+            outbox=outbox,
+            idempotency=idempotency,
+            image_files=image_files,
             workers=workers,
         )

@@ -30,10 +30,16 @@ app.add_typer(credits_app, name="credits")
 
 
 def _settings() -> Settings:
-    from bot.logs import configure_logging
-    from bot.settings import Settings
+    from pydantic import ValidationError
 
-    settings = Settings()
+    from bot.logs import configure_logging
+    from bot.settings import Settings, describe_errors
+
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        sys.stderr.writelines(f"{sentence}\n" for sentence in describe_errors(error))
+        raise SystemExit(2) from None
     configure_logging(settings.log_level)
     return settings
 
@@ -76,12 +82,17 @@ async def _chat(built: App, user: str, *, json_mode: bool) -> None:
 
     from adapters.console.chat import ConsoleChat, piped_lines, typed_lines
 
-    await built.release_abandoned_terminal_jobs()
-    chat = ConsoleChat(built.bot, built.uow_factory, user=user, json_mode=json_mode)
-    built.deliveries.register("console", chat)
-    worker = built.worker(queues=(chat.queue,))
+    chat = ConsoleChat(
+        built.bot,
+        built.uow_factory,
+        user=user,
+        json_mode=json_mode,
+        lease=built.endpoint_lease,
+    )
+    built.deliveries.register(chat.route, chat)
+    worker = built.worker()
     worker.on_finished(chat.job_finished)
-    task = asyncio.create_task(worker.run_forever())
+    task = asyncio.create_task(built.run_worker(worker))
     try:
         interactive = sys.stdin.isatty() and not json_mode
         await chat.run(typed_lines(chat) if interactive else piped_lines(sys.stdin))
@@ -150,13 +161,19 @@ def worker(
         from bot.bootstrap import bootstrap
 
         async with bootstrap(settings) as built:
-            await built.release_abandoned_terminal_jobs()
+            await built.upkeep()
             workers = [built.worker() for _ in range(concurrency)]
+            if not built.deliveries.routes():
+                sys.stderr.write(
+                    "No chat platform is configured, so this worker takes no jobs; it "
+                    "still returns the credits of jobs whose chat session ended.\n"
+                )
             if drain:
                 done = await asyncio.gather(*(w.drain() for w in workers))
+                await built.outbox.flush()
                 sys.stdout.write(f"{sum(done)} job(s) run\n")
             else:
-                await asyncio.gather(*(w.run_forever() for w in workers))
+                await asyncio.gather(*(built.run_worker(w) for w in workers))
 
     _until_interrupted(main())
 
@@ -187,7 +204,12 @@ def templates() -> None:
 
 @credits_app.command("grant", context_settings={"ignore_unknown_options": True})
 def credits_grant(
-    user: Annotated[str, typer.Argument(help="platform:tenant:user_id or an account id.")],
+    user: Annotated[
+        str,
+        typer.Argument(
+            help="platform:namespace:user_id (Slack: the team; Discord: global) or an account id."
+        ),
+    ],
     amount: Annotated[int, typer.Argument(help="Credits to add (negative to take away).")],
     reason: Annotated[str, typer.Option(help="Why, for the ledger.")] = "operator grant",
 ) -> None:
@@ -204,7 +226,12 @@ def credits_grant(
 
 @credits_app.command("show")
 def credits_show(
-    user: Annotated[str, typer.Argument(help="platform:tenant:user_id or an account id.")],
+    user: Annotated[
+        str,
+        typer.Argument(
+            help="platform:namespace:user_id (Slack: the team; Discord: global) or an account id."
+        ),
+    ],
 ) -> None:
     """Balance and the last movements."""
     settings = _settings()

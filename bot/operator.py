@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 import uuid
 
+from adapters.console.render import body
 from bot.bootstrap import App, bootstrap
 from bot.settings import Settings
-from core.identity import Requester
+from core.identity import Identity, Requester
 from core.model import Account, PostResult
 
 NOTHING_TO_GRANT = "Nothing to grant: give a number of credits other than 0."
@@ -17,29 +18,27 @@ class UnknownAccount(SystemExit):
     """The operator named an identity or account id that has no account."""
 
     def __init__(self, user: str) -> None:
-        super().__init__(f"no account {user!r}; give platform:tenant:user_id or an account id")
+        super().__init__(f"no account {user!r}; give platform:namespace:user_id or an account id")
 
 
-def _identity(user: str) -> Requester | None:
-    """``platform:tenant:user_id`` as a requester; ``None`` for anything else (an id)."""
+def _identity(user: str) -> Identity | None:
+    """``platform:namespace:user_id`` as an identity; ``None`` for anything else (an id)."""
     if user.count(":") < 2:
         return None
     try:
-        return Requester.parse(user)
+        return Identity.parse(user)
     except ValueError:
         raise UnknownAccount(user) from None
 
 
 async def look_up_account(app: App, user: str) -> Account:
     """The existing account of an identity or an account id; never creates one."""
-    requester = _identity(user)
+    identity = _identity(user)
     async with app.uow_factory(readonly=True) as uow:
-        if requester is None:
+        if identity is None:
             account = await uow.accounts.get(user)
         else:
-            account = await uow.accounts.find(
-                requester.platform, requester.tenant, requester.user_id
-            )
+            account = await uow.accounts.find(identity)
     if account is None:
         raise UnknownAccount(user)
     return account
@@ -48,9 +47,12 @@ async def look_up_account(app: App, user: str) -> Account:
 async def open_account(app: App, user: str) -> Account:
     """An identity's account, opened (with the welcome grant) if new, so operators may
     pre-load credits for someone who has not written yet; a bare id must exist."""
-    requester = _identity(user)
-    if requester is None:
+    identity = _identity(user)
+    if identity is None:
         return await look_up_account(app, user)
+    requester = Requester(
+        identity.platform, identity.namespace, identity.user_id, namespace=identity.namespace
+    )
     return await app.bot.open_account(requester)
 
 
@@ -62,9 +64,9 @@ async def grant(settings: Settings, user: str, amount: int, reason: str) -> None
         account = await open_account(app, user)
         async with app.uow_factory() as uow:
             result = await app.credits.adjust(
-                uow, account.id, amount, f"operator:{uuid.uuid4()}", reason
+                uow, account.wallet_id, amount, f"operator:{uuid.uuid4()}", reason
             )
-            balance = await uow.ledger.balance(account.id)
+            balance = await uow.ledger.balance(account.wallet_id)
             await uow.commit()
         if result is PostResult.INSUFFICIENT:
             raise SystemExit(f"{account.id} has {balance} credits; cannot take {-amount}")
@@ -75,5 +77,5 @@ async def show(settings: Settings, user: str) -> None:
     """Print an existing account's balance and last movements."""
     async with bootstrap(settings) as app:
         account = await look_up_account(app, user)
-        reply = await app.bot.show_credits(account)
-        sys.stdout.write(f"account {account.id} ({account.display_name})\n{reply.text}\n")
+        statement = await app.bot.statement(account)
+        sys.stdout.write(f"account {account.id} ({account.display_name})\n{body(statement)}\n")

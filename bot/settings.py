@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -18,6 +18,7 @@ from pydantic_settings import (
 )
 
 CONFIG_DIR = Path(os.environ.get("AIOE_CONFIG_DIR", Path(__file__).resolve().parents[1] / "config"))
+FETCH_ALLOW_EXPECTED = "expected comma-separated loopback host:port pairs such as 127.0.0.1:8081"
 
 
 def _vendor(name: str) -> AliasChoices:
@@ -54,6 +55,9 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(3, ge=1)
     job_retry_base_seconds: float = Field(2.0, ge=0)
     job_lease_seconds: float = Field(60.0, gt=0)
+    delivery_lease_seconds: float = Field(60.0, gt=0)
+    endpoint_lease_seconds: float = Field(60.0, gt=0)
+    upkeep_seconds: float = Field(30.0, gt=0)
     log_level: str = "INFO"
     fetch_allow: str = ""
 
@@ -75,6 +79,19 @@ class Settings(BaseSettings):
             dotenv_settings,
             TomlConfigSettingsSource(settings_cls),
         )
+
+    @field_validator("fetch_allow")
+    @classmethod
+    def _loopback_pairs(cls, value: str) -> str:
+        if not value.strip():  # the usual case: no need to load idna and yarl for it
+            return value
+        from adapters.fetch.targets import parse_allow
+
+        try:
+            parse_allow(value)
+        except ValueError:
+            raise ValueError(FETCH_ALLOW_EXPECTED) from None
+        return value
 
     @property
     def resolved_database_url(self) -> str:
@@ -102,6 +119,26 @@ class Settings(BaseSettings):
             self.data_dir.mkdir(parents=True, exist_ok=True)
             _publish_new_key(path)
         return _read_key(path)
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One sentence per bad setting, naming the environment variable that sets it."""
+    sentences = []
+    for problem in error.errors(include_url=False):
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        if problem["type"] == "value_error":
+            detail = str(problem["ctx"]["error"])
+        else:
+            detail = problem["msg"][:1].lower() + problem["msg"][1:]
+        sentences.append(f"{_variable(field)}: {detail}, got {problem['input']!r}.")
+    return sentences
+
+
+def _variable(field: str) -> str:
+    info = Settings.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, AliasChoices):
+        return str(info.validation_alias.choices[0])
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
 
 
 #: Shortest key accepted from the key file.

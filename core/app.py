@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from core import messages
+from core.actions import ActionCodec
 from core.commands import (
     Cancel,
     Command,
@@ -18,20 +19,35 @@ from core.commands import (
     Reroll,
     ShowCredits,
 )
+from core.context import Claim, Context
 from core.credits import Credits
 from core.describe import Describing
-from core.errors import AioeError, NotFound
+from core.errors import ActionRefused, AioeError, NotFound
 from core.generation import Generation
+from core.idempotency import ClaimLost, Idempotency
 from core.identity import Requester
 from core.jobs import JobHandler, cancel_job, discard_quietly
 from core.model import Account, ReplyAddress
+from core.outbox import Outbox
 from core.ports import Clock, UnitOfWorkFactory
-from core.replies import Error, Private, Progress, Reply, Text
+from core.replies import (
+    CommandInfo,
+    Error,
+    FormatInfo,
+    Guide,
+    Progress,
+    Reply,
+    Statement,
+    StatementLine,
+    TemplateInfo,
+    Templates,
+    Text,
+)
 from core.templates import Catalog
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Account, Any, ReplyAddress], Awaitable[Reply]]
+Handler = Callable[[Context, Any], Awaitable[Reply]]
 
 
 class Bot:
@@ -47,6 +63,9 @@ class Bot:
         job_handlers: Mapping[str, JobHandler],
         catalog: Catalog,
         clock: Clock,
+        idempotency: Idempotency,
+        actions: ActionCodec,
+        outbox: Outbox,
         wake_workers: Callable[[], None] = lambda: None,
     ) -> None:
         self._uow = uow_factory
@@ -54,6 +73,9 @@ class Bot:
         self._job_handlers = job_handlers
         self._catalog = catalog
         self._clock = clock
+        self._idempotency = idempotency
+        self.actions = actions
+        self._outbox = outbox
         self._wake = wake_workers
         self._handlers: dict[type[Any], Handler] = {
             Imagine: generation.imagine,
@@ -66,18 +88,70 @@ class Bot:
             Help: self._help,
         }
 
-    async def handle(self, requester: Requester, command: Command, address: ReplyAddress) -> Reply:
+    async def handle(
+        self,
+        requester: Requester,
+        command: Command,
+        address: ReplyAddress,
+        key: str | None = None,
+    ) -> Reply:
+        """Answer one command. With ``key`` (the platform's id of this delivery), a
+        repeat within a day gets the first answer and starts nothing new."""
+        claim: Claim | None = None
         try:
             account = await self.open_account(requester)
-            reply = await self._handlers[type(command)](account, command, address)
-        except AioeError as error:
-            return Error(error.message)
+            if key:
+                scoped = Idempotency.scoped(requester.platform, account.id, key)
+                first, claim = await self._idempotency.claim(scoped, account.id)
+                if first is not None:
+                    return first
+            reply = await self._answer(Context(account, address, claim), command)
+        except ClaimLost:  # presumed dead, this request was taken over: its answer wins
+            assert claim is not None
+            first, _ = await self._idempotency.claim(claim.key, account.id)
+            return first or Error(messages.SOMETHING_WENT_WRONG)
         except Exception:
             log.exception("command %s failed", type(command).__name__)
+            if claim is not None:
+                await self._idempotency.abandon(claim)
             return Error(messages.SOMETHING_WENT_WRONG)
+        if claim is not None:
+            await self._idempotency.record(claim, reply)
         if isinstance(reply, Progress):  # a job was queued: workers in this process may start
             self._wake()
         return reply
+
+    async def press(
+        self,
+        requester: Requester,
+        value: str,
+        address: ReplyAddress,
+        *,
+        choice: str | None = None,
+        key: str | None = None,
+    ) -> Reply:
+        """A button (or select) pressed: the command it carries, if the value is genuine
+        and the presser is the person it was offered to."""
+        try:
+            pressed = self.actions.decode(value, choice)
+            account = await self.open_account(requester)
+            if pressed.owner != account.id:
+                raise ActionRefused(messages.ACTION_NOT_YOURS)
+        except AioeError as error:
+            return Error(error.message)
+        return await self.handle(requester, pressed.command, address, key)
+
+    async def readdress(self, job_id: str, address: ReplyAddress) -> bool:
+        """Give a job its final address (say, under the message the adapter just
+        posted); a job that already finished is delivered there now. ``False`` when its
+        reply had already been delivered."""
+        async with self._uow() as uow:
+            changed = await uow.jobs.readdress(job_id, address, self._clock())
+            job = await uow.jobs.get(job_id)
+            await uow.commit()
+        if changed and job is not None and job.status.finished:
+            await self._outbox.send(job)
+        return changed
 
     async def open_account(self, requester: Requester) -> Account:
         async with self._uow() as uow:
@@ -85,11 +159,17 @@ class Bot:
             await uow.commit()
         return account
 
-    async def _cancel(self, account: Account, command: Cancel, address: ReplyAddress) -> Reply:
+    async def _answer(self, context: Context, command: Command) -> Reply:
+        try:
+            return await self._handlers[type(command)](context, command)
+        except AioeError as error:
+            return Error(error.message)
+
+    async def _cancel(self, context: Context, command: Cancel) -> Reply:
         job_id = command.job_id.strip()
         async with self._uow() as uow:
             job = await uow.jobs.get(job_id)
-            if job is None or job.account_id != account.id:
+            if job is None or job.account_id != context.account.id:
                 raise NotFound(messages.JOB_NOT_FOUND.format(job_id=job_id))
             cancelled = await cancel_job(
                 uow, self._credits, job, self._clock(), messages.LEDGER_CANCELLED
@@ -102,38 +182,36 @@ class Bot:
             await discard_quietly(handler, job)
         return Text(messages.JOB_CANCELLED.format(job_id=job_id, cost=job.cost))
 
-    async def _templates(
-        self, account: Account, command: ListTemplates, address: ReplyAddress
-    ) -> Reply:
-        lines = [messages.TEMPLATES_HEADER]
-        width = max(len(name) for name in self._catalog.templates)
-        for t in self._catalog.templates.values():
-            lines.append(f"  {t.name:<{width}}  {t.default_format:<11}  {t.description}")
-        lines.append(messages.FORMATS_HEADER)
-        for f in self._catalog.formats.values():
-            lines.append(f"  {f.name:<11}  {f.width}×{f.height}  {f.description}")
-        return Text("\n".join(lines))
+    async def _templates(self, context: Context, command: ListTemplates) -> Reply:
+        return Templates(
+            templates=tuple(
+                TemplateInfo(t.name, t.default_format, t.description)
+                for t in self._catalog.templates.values()
+            ),
+            formats=tuple(
+                FormatInfo(f.name, f.width, f.height, f.description)
+                for f in self._catalog.formats.values()
+            ),
+        )
 
-    async def _show_credits(
-        self, account: Account, command: ShowCredits, address: ReplyAddress
-    ) -> Reply:
-        return await self.show_credits(account)
+    async def _show_credits(self, context: Context, command: ShowCredits) -> Reply:
+        return await self.statement(context.account)
 
-    async def show_credits(self, account: Account) -> Private:
-        """Balance and the last ten movements, as a private reply."""
+    async def statement(self, account: Account) -> Statement:
+        """The balance of the account's wallet and its last ten movements."""
         async with self._uow(readonly=True) as uow:
-            balance, entries = await self._credits.statement(uow, account.id)
-        lines = [
-            messages.CREDITS_SUMMARY.format(balance=balance),
-            messages.CREDITS_RECENT if entries else messages.NO_MOVEMENTS,
-        ]
-        for entry in entries:
-            when = entry.created_at.strftime("%Y-%m-%d %H:%M")
-            detail = " ".join(
-                part for part in (entry.reason, f"({entry.job_id})" if entry.job_id else "") if part
-            )
-            lines.append(f"  {when}  {entry.kind.value:<8} {entry.amount:>+4d}  {detail}".rstrip())
-        return Private("\n".join(lines))
+            balance, entries = await self._credits.statement(uow, account.wallet_id)
+        return Statement(
+            balance=balance,
+            lines=tuple(
+                StatementLine(e.created_at, e.kind.value, e.amount, e.reason, e.job_id)
+                for e in entries
+            ),
+        )
 
-    async def _help(self, account: Account, command: Help, address: ReplyAddress) -> Reply:
-        return Text(messages.HELP)
+    async def _help(self, context: Context, command: Help) -> Reply:
+        return Guide(
+            tuple(
+                CommandInfo(name, summary) for name, summary in messages.COMMAND_SUMMARIES.items()
+            )
+        )

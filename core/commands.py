@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,8 @@ class ImageUpload:
 class Imagine:
     """Generate ``n`` images from a prompt, a product photo or a product page."""
 
+    name: ClassVar[str] = "imagine"
+
     prompt: str = ""
     image: ImageUpload | None = None
     url: str | None = None
@@ -29,6 +32,8 @@ class Imagine:
 class Describe:
     """Write a ready-to-use generation prompt from a product photo or product page."""
 
+    name: ClassVar[str] = "describe"
+
     image: ImageUpload | None = None
     url: str | None = None
 
@@ -37,12 +42,16 @@ class Describe:
 class Reroll:
     """More like this: an earlier image's request again, with a new seed."""
 
+    name: ClassVar[str] = "reroll"
+
     image_id: str
 
 
 @dataclass(frozen=True, slots=True)
 class Reformat:
     """An earlier image in another format, without a new AI call."""
+
+    name: ClassVar[str] = "reformat"
 
     image_id: str
     format: str
@@ -52,6 +61,8 @@ class Reformat:
 class Cancel:
     """Cancel one of the requester's running jobs and return its credits."""
 
+    name: ClassVar[str] = "cancel"
+
     job_id: str
 
 
@@ -59,15 +70,27 @@ class Cancel:
 class ListTemplates:
     """List templates and formats."""
 
+    name: ClassVar[str] = "templates"
+
 
 @dataclass(frozen=True, slots=True)
 class ShowCredits:
     """Balance and the last ten ledger movements."""
+
+    name: ClassVar[str] = "credits"
 
 
 @dataclass(frozen=True, slots=True)
 class Help:
     """The commands and where the policy lives."""
 
+    name: ClassVar[str] = "help"
+
 
 Command = Imagine | Describe | Reroll | Reformat | Cancel | ListTemplates | ShowCredits | Help
+
+#: Every command core knows, by name: each chat adapter offers exactly these.
+COMMANDS: dict[str, type[Command]] = {
+    command.name: command
+    for command in (Imagine, Describe, Reroll, Reformat, Cancel, ListTemplates, ShowCredits, Help)
+}

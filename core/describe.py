@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from core import messages
 from core.commands import Describe
+from core.context import Context
 from core.errors import BadInput
-from core.imaging import Product
 from core.jobs import Finished
-from core.model import Account, Job, ReplyAddress
+from core.model import Job
+from core.payloads import DescribePayload
 from core.ports import Describer
 from core.queueing import Enqueuer, owned_upload
 from core.replies import Progress, Text
@@ -29,30 +28,22 @@ class Describing:
         self._describer = describer
         self._cost = cost
 
-    async def describe(
-        self, account: Account, command: Describe, address: ReplyAddress
-    ) -> Progress:
+    async def describe(self, context: Context, command: Describe) -> Progress:
         if command.image is None and not command.url:
             raise BadInput(messages.DESCRIBE_NEEDS_SOURCE)
         source = await self._sources.resolve(command.image, command.url)
-        payload = {
-            "product": asdict(source.product) if source.product else None,
-            "url": command.url or None,
-        }
+        payload = DescribePayload(product=source.product, url=command.url or None)
         text = messages.DESCRIBE_QUEUED.format(job_id="{job_id}", cost=self._cost)
-        return await self._queue.enqueue(
-            account, address, DESCRIBE, payload, self._cost, text, source.image
-        )
+        return await self._queue.enqueue(context, payload, self._cost, text, source.image)
 
     async def run(self, job: Job) -> Finished:
-        source = await self._queue.load_source(job.payload)
-        product = job.payload.get("product")
-        prompt = await self._describer.describe(
-            source,
-            Product(**{**product, "image_urls": tuple(product["image_urls"])}) if product else None,
-        )
+        payload = job.payload
+        if not isinstance(payload, DescribePayload):
+            raise TypeError(f"describing cannot run a {job.kind} job")
+        source = await self._queue.load_source(payload)
+        prompt = await self._describer.describe(source, payload.product)
         return Finished(
-            reply=Text(messages.DESCRIBED.format(prompt=prompt, cost=job.cost)),
+            reply=Text(messages.DESCRIBED.format(prompt=prompt)),
             cleanup=owned_upload(job),  # a processing copy only, dropped once recorded
         )
 

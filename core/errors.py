@@ -49,3 +49,7 @@ class LinkInvalid(AioeError):
 
 class LinkExpired(AioeError):
     """A link was genuine but its time is up."""
+
+
+class ActionRefused(AioeError):
+    """A button value was altered, is unknown, or was pressed by someone it is not for."""

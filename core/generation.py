@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 from core import messages
 from core.commands import Imagine, Reformat, Reroll
+from core.context import Context
 from core.errors import BadInput, NotFound
 from core.ids import new_id
-from core.imaging import Product, RenderedImage, RenderSpec, SourceImage
+from core.imaging import RenderedImage, RenderSpec, SourceImage
 from core.jobs import Finished
 from core.links import Links
-from core.model import Account, ImageRecord, Job, ReplyAddress
+from core.model import ImageRecord, Job
+from core.payloads import ImaginePayload, JobPayload, ReformatPayload
 from core.ports import (
     BlobStore,
     Clock,
@@ -23,7 +24,7 @@ from core.ports import (
     UnitOfWorkFactory,
 )
 from core.queueing import Enqueuer
-from core.replies import Action, ImageOut, Images, Progress
+from core.replies import Action, ActionKind, Choice, ImageOut, Images, Progress
 from core.sources import Sources
 from core.templates import Catalog, Format, Template
 
@@ -79,7 +80,7 @@ class Generation:
         self._costs = costs or Costs()
 
     # --- commands --------------------------------------------------------------
-    async def imagine(self, account: Account, command: Imagine, address: ReplyAddress) -> Progress:
+    async def imagine(self, context: Context, command: Imagine) -> Progress:
         """Check everything first: a refused request stores and charges nothing."""
         prompt = command.prompt.strip()
         if not 1 <= command.n <= MAX_IMAGES:
@@ -95,73 +96,71 @@ class Generation:
                 raise BadInput(messages.PROMPT_ONLY_NEEDS_AI)
         await self._moderate(prompt)
         source = await self._sources.resolve(command.image, command.url)
-        payload = {
-            "prompt": prompt,
-            "template": template.name,
-            "format": fmt.name,
-            "n": command.n,
-            "seed": new_seed(),
-            "provider": self._provider.name,
-            "product": asdict(source.product) if source.product else None,
-            "url": command.url or None,
-        }
+        payload = ImaginePayload(
+            prompt=prompt,
+            template=template.name,
+            format=fmt.name,
+            n=command.n,
+            seed=new_seed(),
+            provider=self._provider.name,
+            product=source.product,
+            url=command.url or None,
+        )
         cost = command.n * self._provider.cost_per_image()
-        return await self._queue.enqueue(
-            account,
-            address,
-            IMAGINE,
-            payload,
-            cost,
-            self._queued_text(command.n, template, fmt, cost),
-            source.image,
-        )
+        text = self._queued_text(command.n, template, fmt, cost)
+        return await self._queue.enqueue(context, payload, cost, text, source.image)
 
-    async def reroll(self, account: Account, command: Reroll, address: ReplyAddress) -> Progress:
+    async def reroll(self, context: Context, command: Reroll) -> Progress:
         """The request that made an earlier image, again with a new seed: one image."""
-        _, job = await self._original(account, command.image_id)
-        payload = {**job.payload, "n": 1, "seed": new_seed(), "provider": self._provider.name}
-        if not payload.get("source_key") and not self._provider.supports_prompt_only:
-            raise BadInput(messages.PROMPT_ONLY_NEEDS_AI)
-        await self._moderate(str(payload.get("prompt", "")))
-        await self._require_source(payload)
-        template = self._catalog.template(str(payload["template"]))
-        fmt = self._catalog.format(str(payload["format"]), template)
-        cost = self._provider.cost_per_image()
-        return await self._queue.enqueue(
-            account, address, IMAGINE, payload, cost, self._queued_text(1, template, fmt, cost)
+        _, original = await self._original(context, command.image_id)
+        payload = original.model_copy(
+            update={"n": 1, "seed": new_seed(), "provider": self._provider.name}
         )
+        if payload.source is None and not self._provider.supports_prompt_only:
+            raise BadInput(messages.PROMPT_ONLY_NEEDS_AI)
+        await self._moderate(payload.prompt)
+        await self._require_source(payload)
+        template = self._catalog.template(payload.template)
+        fmt = self._catalog.format(payload.format, template)
+        cost = self._provider.cost_per_image()
+        text = self._queued_text(1, template, fmt, cost)
+        return await self._queue.enqueue(context, payload, cost, text)
 
-    async def reformat(
-        self, account: Account, command: Reformat, address: ReplyAddress
-    ) -> Progress:
+    async def reformat(self, context: Context, command: Reformat) -> Progress:
         """An earlier image in another format, without a new AI call."""
-        record, job = await self._original(account, command.image_id)
+        record, original = await self._original(context, command.image_id)
         template = self._catalog.template(record.template)
         fmt = self._catalog.format(command.format, template)
         if fmt.name == record.format_name:
             raise BadInput(messages.SAME_FORMAT.format(format=fmt.name))
-        await self._require_source(job.payload)
-        payload = {**job.payload, "n": 1, "format": fmt.name, "image_id": record.id}
+        await self._require_source(original)
+        payload = ReformatPayload(image_id=record.id, format=fmt.name, original=original)
         cost = self._costs.reformat
-        return await self._queue.enqueue(
-            account, address, REFORMAT, payload, cost, self._queued_text(1, template, fmt, cost)
-        )
+        text = self._queued_text(1, template, fmt, cost)
+        return await self._queue.enqueue(context, payload, cost, text)
 
     async def _moderate(self, prompt: str) -> None:
         if prompt and self._moderator is not None:
             await self._moderator.check(prompt)
 
-    async def _original(self, account: Account, image_id: str) -> tuple[ImageRecord, Job]:
+    async def _original(
+        self, context: Context, image_id: str
+    ) -> tuple[ImageRecord, ImaginePayload]:
+        """An image of the requester's and the request that made it."""
         async with self._uow(readonly=True) as uow:
             record = await uow.images.get(image_id.strip())
             job = await uow.jobs.get(record.job_id) if record else None
-        if record is None or job is None or record.account_id != account.id:
+        if record is None or job is None or record.account_id != context.account.id:
             raise NotFound(messages.IMAGE_NOT_FOUND.format(image_id=image_id))
-        return record, job
+        payload = job.payload
+        if isinstance(payload, ReformatPayload):
+            payload = payload.original.model_copy(update={"format": payload.format})
+        if not isinstance(payload, ImaginePayload):
+            raise NotFound(messages.IMAGE_NOT_FOUND.format(image_id=image_id))
+        return record, payload
 
-    async def _require_source(self, payload: dict[str, Any]) -> None:
-        key = payload.get("source_key")
-        if key and not await self._blobs.exists(str(key)):
+    async def _require_source(self, payload: ImaginePayload) -> None:
+        if payload.source is not None and not await self._blobs.exists(payload.source.key):
             raise BadInput(messages.SOURCE_GONE)
 
     @staticmethod
@@ -173,44 +172,47 @@ class Generation:
     # --- the job handler ---------------------------------------------------------
     async def run(self, job: Job) -> Finished:
         payload = job.payload
-        template = self._catalog.template(str(payload["template"]))
-        fmt = self._catalog.format(str(payload["format"]), template)
-        source = await self._queue.load_source(payload)
-        if job.kind == REFORMAT:
+        if isinstance(payload, ReformatPayload):
+            template = self._catalog.template(payload.original.template)
+            fmt = self._catalog.format(payload.format, template)
+            source = await self._queue.load_source(payload)
             rendered = [await self._reformatted(payload, template, fmt, source)]
-        else:
+        elif isinstance(payload, ImaginePayload):
+            template = self._catalog.template(payload.template)
+            fmt = self._catalog.format(payload.format, template)
+            source = await self._queue.load_source(payload)
             spec = self._spec(payload, template, fmt, source)
-            rendered = await self._provider.render(spec, int(payload["n"]))
+            rendered = await self._provider.render(spec, payload.n)
+        else:
+            raise TypeError(f"generation cannot run a {job.kind} job")
         return await self._store(job, rendered, template, fmt)
 
     async def discard(self, job: Job) -> None:
         """A failed or cancelled generation keeps no copy of its upload."""
         await self._queue.discard_upload(job)
 
+    @staticmethod
     def _spec(
-        self, payload: dict[str, Any], template: Template, fmt: Format, source: SourceImage | None
+        payload: ImaginePayload, template: Template, fmt: Format, source: SourceImage | None
     ) -> RenderSpec:
-        product = payload.get("product")
         return RenderSpec(
-            prompt=str(payload["prompt"]),
+            prompt=payload.prompt,
             template=template,
             format=fmt,
             source=source,
-            product=Product(**{**product, "image_urls": tuple(product["image_urls"])})
-            if product
-            else None,
-            seed=int(payload["seed"]),
+            product=payload.product,
+            seed=payload.seed,
         )
 
     async def _reformatted(
-        self, payload: dict[str, Any], template: Template, fmt: Format, source: SourceImage | None
+        self, payload: ReformatPayload, template: Template, fmt: Format, source: SourceImage | None
     ) -> RenderedImage:
         """Studio pictures are composed again; AI pictures are reframed. No AI call."""
-        if payload.get("provider") == self._studio.name and source is not None:
-            spec = self._spec(payload, template, fmt, source)
+        if payload.original.provider == self._studio.name and source is not None:
+            spec = self._spec(payload.original, template, fmt, source)
             return (await self._studio.render(spec, 1))[0]
         async with self._uow(readonly=True) as uow:
-            original = await uow.images.get(str(payload["image_id"]))
+            original = await uow.images.get(payload.image_id)
         if original is None:
             raise BadInput(messages.SOURCE_GONE)
         try:
@@ -241,7 +243,7 @@ class Generation:
                     format=picture.format,
                     template=template.name,
                     format_name=fmt.name,
-                    prompt=str(job.payload.get("prompt", "")),
+                    prompt=_prompt_of(job.payload),
                     created_at=now,
                     content_type=picture.content_type,
                 )
@@ -252,11 +254,8 @@ class Generation:
                 link=self._links.image_link(r.id),
                 width=r.width,
                 height=r.height,
-                format=r.format,
-                actions=(
-                    Action("reroll", "More like this", f"/reroll {r.id}"),
-                    Action("reformat", "Other formats", f"/reformat {r.id}", argument="FORMAT"),
-                ),
+                encoding=r.format,
+                actions=self._image_actions(r, job.account_id),
             )
             for r in records
         )
@@ -266,3 +265,27 @@ class Generation:
             images=tuple(records),
             blob_keys=tuple(r.blob_key for r in records),
         )
+
+    def _image_actions(self, record: ImageRecord, owner: str) -> tuple[Action, ...]:
+        """More like this, and the formats this image is not in yet."""
+        others = tuple(
+            Choice(f.name, f"{f.name} {f.width}×{f.height}")
+            for f in self._catalog.formats.values()
+            if f.name != record.format_name
+        )
+        return (
+            Action(ActionKind.REROLL, messages.ACTION_LABEL_REROLL, Reroll(record.id), owner),
+            Action(
+                ActionKind.REFORMAT,
+                messages.ACTION_LABEL_REFORMAT,
+                Reformat(record.id, ""),
+                owner,
+                choices=others,
+            ),
+        )
+
+
+def _prompt_of(payload: JobPayload) -> str:
+    if isinstance(payload, ReformatPayload):
+        return payload.original.prompt
+    return payload.prompt if isinstance(payload, ImaginePayload) else ""

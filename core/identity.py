@@ -1,4 +1,4 @@
-"""Who is asking: a platform identity as a value object."""
+"""Who is asking: a platform identity, and the tenant it asked from, as value objects."""
 
 from __future__ import annotations
 
@@ -6,25 +6,50 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
-class Requester:
-    """One person on one platform: ``console``, ``slack`` or ``discord``.
+class Identity:
+    """One person on one platform: the key of one account.
 
-    ``tenant`` is the Slack team or Discord guild (``local`` in the terminal).
+    ``namespace`` is where the platform's user ids are unique: the Slack team (or
+    Enterprise Grid organisation), ``global`` for Discord's global user ids, ``local``
+    in the terminal.
+    """
+
+    platform: str
+    namespace: str
+    user_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.namespace}:{self.user_id}"
+
+    @classmethod
+    def parse(cls, key: str) -> Identity:
+        """Read ``platform:namespace:user_id`` (as the operator CLI takes it)."""
+        parts = key.split(":", 2)
+        if len(parts) != 3 or not all(parts):
+            raise ValueError(f"not a platform:namespace:user_id identity: {key!r}")
+        return cls(*parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """Who sent a command, and from where.
+
+    ``tenant`` is context, not identity: the Slack workspace or Discord guild the command
+    came from (``local`` in the terminal). ``namespace`` defaults to the tenant, which is
+    right where user ids are unique per tenant (Slack without Enterprise Grid).
     """
 
     platform: str
     tenant: str
     user_id: str
     display_name: str = ""
+    namespace: str = ""
+
+    @property
+    def identity(self) -> Identity:
+        return Identity(self.platform, self.namespace or self.tenant, self.user_id)
 
     @property
     def key(self) -> str:
-        return f"{self.platform}:{self.tenant}:{self.user_id}"
-
-    @classmethod
-    def parse(cls, key: str) -> Requester:
-        """Read ``platform:tenant:user_id`` (as the operator CLI takes it)."""
-        parts = key.split(":", 2)
-        if len(parts) != 3 or not all(parts):
-            raise ValueError(f"not a platform:tenant:user_id identity: {key!r}")
-        return cls(parts[0], parts[1], parts[2], parts[2])
+        return self.identity.key

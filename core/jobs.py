@@ -13,13 +13,13 @@ from typing import Protocol
 from core import messages
 from core.credits import Credits
 from core.errors import AioeError, ProviderFailed, RateLimited
-from core.model import DEFAULT_QUEUE, ImageRecord, Job, JobStatus, ReplyAddress
+from core.model import ImageRecord, Job, JobStatus
+from core.outbox import Deliveries, Outbox
 from core.ports import BlobStore, Clock, UnitOfWork, UnitOfWorkFactory
-from core.replies import Error, Reply, reply_from_data, reply_to_data
+from core.replies import Error, Reply, reply_to_data
 
 log = logging.getLogger(__name__)
 
-Deliver = Callable[[ReplyAddress, Reply], Awaitable[None]]
 FinishedHook = Callable[[Job], None]
 
 
@@ -83,25 +83,23 @@ async def cancel_job(
         lease_expires_at=None,
     )
     if cancelled:
-        await credits.release(uow, job.account_id, job.id, job.cost, reason=reason)
+        await credits.release(uow, job, reason)
     return cancelled
 
 
-async def release_abandoned(
+async def release_orphaned(
     *,
     uow_factory: UnitOfWorkFactory,
     credits: Credits,
     handlers: Mapping[str, JobHandler],
     clock: Clock,
-    queue_prefix: str,
-    queued_for: timedelta,
-    lapsed_for: timedelta,
 ) -> int:
-    """Cancel jobs that no worker will ever take (their terminal is gone), returning
-    their credits; returns how many there were."""
+    """Cancel jobs that nobody will ever deliver (the process-local endpoint they were
+    for, a terminal, stopped renewing its lease), returning their credits; returns how
+    many there were."""
     now = clock()
     async with uow_factory(readonly=True) as uow:
-        stale = await uow.jobs.abandoned(queue_prefix, now - queued_for, now - lapsed_for)
+        stale = await uow.jobs.orphaned(now)
     count = 0
     for job in stale:
         async with uow_factory() as uow:
@@ -112,7 +110,7 @@ async def release_abandoned(
             if job.kind in handlers:
                 await discard_quietly(handlers[job.kind], job)
     if count:
-        log.info("cancelled %d abandoned job(s) on %s* queues", count, queue_prefix)
+        log.info("cancelled %d job(s) whose chat session had ended", count)
     return count
 
 
@@ -131,19 +129,21 @@ class Worker:
         handlers: Mapping[str, JobHandler],
         credits: Credits,
         blobs: BlobStore,
-        deliver: Deliver,
+        deliveries: Deliveries,
+        outbox: Outbox,
         clock: Clock,
-        queues: tuple[str, ...] = (DEFAULT_QUEUE,),
+        routes: tuple[str, ...] | None = None,
         lease_seconds: float = 60.0,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.name = name
-        self.queues = queues
+        self._routes = routes
+        self._deliveries = deliveries
+        self.outbox = outbox
         self._uow = uow_factory
         self._handlers = handlers
         self._credits = credits
         self._blobs = blobs
-        self._deliver = deliver
         self._clock = clock
         self._lease = lease_seconds
         self._retry = retry or RetryPolicy()
@@ -154,10 +154,19 @@ class Worker:
         """Call ``hook(job)`` whenever this worker brings a job to an end."""
         self._finished_hooks.append(hook)
 
+    @property
+    def routes(self) -> tuple[str, ...]:
+        """Where this worker can deliver, so which jobs it takes: by default every
+        route this process has a delivery for, as it is now."""
+        return self._routes if self._routes is not None else self._deliveries.routes()
+
     async def run_once(self) -> bool:
         """Claim and run one job; ``False`` when none was due."""
+        routes = self.routes
+        if not routes:
+            return False
         async with self._uow() as uow:
-            job = await uow.jobs.claim(self.name, self._clock(), self._lease, self.queues)
+            job = await uow.jobs.claim(self.name, self._clock(), self._lease, routes)
             await uow.commit()
         if job is None:
             return False
@@ -172,17 +181,23 @@ class Worker:
         return count
 
     async def run_forever(
-        self, poll_seconds: float = 1.0, redeliver_every: timedelta = timedelta(seconds=15)
+        self,
+        poll_seconds: float = 1.0,
+        tend: Callable[[], Awaitable[None]] | None = None,
+        tend_every: timedelta = timedelta(seconds=15),
     ) -> None:
-        """Work until cancelled, waking early when ``wake`` is set; when idle, also send
-        replies that never went out."""
-        next_redelivery = self._clock()
+        """Work until cancelled, waking early when ``wake`` is set; when idle, send
+        replies that are due from the outbox and, every ``tend_every``, call ``tend``
+        (the process's upkeep)."""
+        next_tending = self._clock()
         while True:
             try:
                 busy = await self.run_once()
-                if not busy and self._clock() >= next_redelivery:
-                    next_redelivery = self._clock() + redeliver_every
-                    await self.redeliver()
+                if not busy:
+                    await self.outbox.flush()
+                    if tend is not None and self._clock() >= next_tending:
+                        next_tending = self._clock() + tend_every
+                        await tend()
             except Exception:
                 log.exception("worker %s could not claim a job", self.name)
                 busy = False
@@ -293,7 +308,7 @@ class Worker:
             if won:
                 for image in outcome.images:
                     await uow.images.add(image)
-                await self._credits.capture(uow, job.account_id, job.id, job.cost)
+                await self._credits.capture(uow, job)
                 await uow.commit()
         if not won:
             # Cancelled meanwhile, or taken over: this attempt's files are nobody's.
@@ -302,7 +317,7 @@ class Worker:
             return
         for key in outcome.cleanup:
             await self._blobs.delete(key)
-        await self._send(job, outcome.reply)
+        await self.outbox.send(job)
         self._notify(job)
 
     async def _retry_or_fail(
@@ -350,67 +365,17 @@ class Worker:
                 lease_owner=None,
                 lease_expires_at=None,
                 error=text,
+                result={"reply": reply_to_data(Error(text))},
             )
             if won:
-                await self._credits.release(
-                    uow, job.account_id, job.id, job.cost, reason=messages.LEDGER_JOB_FAILED
-                )
+                await self._credits.release(uow, job, messages.LEDGER_JOB_FAILED)
                 await uow.commit()
         if not won:
             return
         if handler is not None:
             await discard_quietly(handler, job)
-        await self._send(job, Error(text))
+        await self.outbox.send(job)
         self._notify(job)
-
-    async def _send(self, job: Job, reply: Reply) -> bool:
-        """Deliver a job's final reply and record that it went out; a failure leaves it
-        in the outbox for ``redeliver``."""
-        try:
-            await self._deliver(job.address, reply)
-        except Exception:
-            log.exception(
-                "could not deliver the reply of job %s to %s", job.id, job.address.platform
-            )
-            return False
-        async with self._uow() as uow:
-            await uow.jobs.mark_delivered(job.id, self._clock())
-            await uow.commit()
-        return True
-
-    async def redeliver(
-        self, older_than: timedelta = timedelta(seconds=30), limit: int = 20
-    ) -> int:
-        """Send final replies that never went out (the process that finished the job
-        died first, or the platform failed); returns how many were sent now."""
-        async with self._uow(readonly=True) as uow:
-            pending = await uow.jobs.undelivered(self.queues, self._clock() - older_than, limit)
-        sent = 0
-        for job in pending:
-            async with self._uow() as uow:  # claim it, so no other worker sends it too
-                mine = await uow.jobs.mark_delivered(job.id, self._clock())
-                await uow.commit()
-            stored = job.result.get("reply")
-            if not mine or stored is None:
-                continue
-            try:
-                await self._deliver(job.address, reply_from_data(stored))
-            except Exception:
-                log.warning(
-                    "could not redeliver the reply of job %s; will try again", job.id, exc_info=True
-                )
-                async with self._uow() as uow:
-                    await uow.jobs.transition(
-                        job.id,
-                        job.status,
-                        expect=(job.status,),
-                        now=self._clock(),
-                        delivered_at=None,
-                    )
-                    await uow.commit()
-                continue
-            sent += 1
-        return sent
 
     def _notify(self, job: Job) -> None:
         for hook in self._finished_hooks:

@@ -18,6 +18,7 @@ PROMPT_ONLY_NEEDS_AI = (
     "or ask your operator to set AIOE_PROVIDER=openai for prompt-only images."
 )
 FILE_NOT_READABLE = "I couldn't read the file {path}; check the path and try again."
+FILE_NOT_REGULAR = "{path} is not a regular file; give the path of an image file."
 
 # --- images ----------------------------------------------------------------
 IMAGE_TOO_LARGE = "That file is larger than {limit_mb} MB; please send a smaller image."
@@ -45,7 +46,7 @@ LEDGER_HELD = "held for a job"
 LEDGER_SPENT = "spent: the {cost} held for the job"
 LEDGER_JOB_FAILED = "returned: the job failed"
 LEDGER_CANCELLED = "returned: cancelled"
-LEDGER_ABANDONED = "returned: its terminal closed before it ran"
+LEDGER_ABANDONED = "returned: the chat session it was for had ended"
 
 # --- jobs ------------------------------------------------------------------
 JOB_QUEUED = (
@@ -127,20 +128,28 @@ CANNOT_LISTEN = (
 )
 
 # --- help ------------------------------------------------------------------
-HELP = """Commands:
-  /imagine [prompt] [--image FILE | --url URL] [--template NAME] [--format NAME] [--n 1-4]
-                         marketing images from a product photo, a product page or a prompt
-  /describe --image FILE | --url URL
-                         a ready-to-use generation prompt for your product
-  /reroll IMAGE_ID       more like this: the same request with a new variation
-  /reformat IMAGE_ID FORMAT
-                         the same picture in another format, without a new AI call
-  /cancel JOB_ID         cancel a running job; its credits are returned
-  /templates             templates and formats
-  /credits               your balance and last movements
-  /help                  this text"""
+#: One line per command, in the order help lists them; adapters add their own syntax.
+COMMAND_SUMMARIES = {
+    "imagine": "marketing images from a product photo, a product page or a prompt",
+    "describe": "a ready-to-use generation prompt for your product",
+    "reroll": "more like this: the same request with a new variation",
+    "reformat": "the same picture in another format, without a new AI call",
+    "cancel": "cancel a running job; its credits are returned",
+    "templates": "templates and formats",
+    "credits": "your balance and last movements",
+    "help": "this text",
+}
 TEMPLATES_HEADER = "Templates (name, default format, description):"
 FORMATS_HEADER = "Formats:"
+
+# --- buttons ---------------------------------------------------------------
+ACTION_INVALID = "That button is not valid any more; run the command again instead."
+ACTION_NEEDS_CHOICE = "Pick one of the options first."
+ACTION_NOT_YOURS = "Only the person who asked can use these buttons; run the command yourself."
+ACTION_LABEL_REROLL = "More like this"
+ACTION_LABEL_REFORMAT = "Other formats"
+ACTION_LABEL_CANCEL = "Cancel"
+
 CREDITS_RETURNED = "Your {cost} credits were returned."
 SOMETHING_WENT_WRONG = "Something went wrong on our side; please try again in a moment."
 NOT_A_COMMAND = "Commands start with a slash, like /imagine or /help."

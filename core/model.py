@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from core.payloads import JobPayload
 
 
 class Movement(StrEnum):
@@ -36,42 +39,97 @@ class JobStatus(StrEnum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
-#: The queue that any worker of any process may take jobs from.
-DEFAULT_QUEUE = "default"
-
-
 @dataclass(frozen=True, slots=True)
 class ReplyAddress:
-    """Where a job's results go, so that any worker in any process can deliver them."""
+    """Where a job's results go, owned by the adapter that received the command.
+
+    Core reads only ``platform`` and ``endpoint``: ``endpoint`` is empty for platforms
+    that any process reaches over the network (Slack, Discord), and names a
+    process-local endpoint (one terminal session) that only its own process can deliver
+    to. ``fields`` are the adapter's own (channel, thread, parent message, user).
+    ``secrets`` (interaction tokens) are wiped once the reply is delivered or at
+    ``secrets_expire_at``. ``final=False`` says the adapter will re-address the job (once
+    it has posted the message to thread results under); delivery waits for that.
+    """
 
     platform: str
-    tenant: str
-    channel: str = ""
-    thread: str = ""
-    message: str = ""
-    interaction: str = ""
-    user_id: str = ""
-    queue: str = DEFAULT_QUEUE  # which workers can deliver here (see ``Job.queue``)
+    endpoint: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    secrets_expire_at: datetime | None = None
+    final: bool = True
 
-    def to_json(self) -> dict[str, str]:
-        return {k: getattr(self, k) for k in self.__slots__}
+    @property
+    def route(self) -> str:
+        """Which deliveries can send here: the platform, or one local endpoint of it."""
+        return route_of(self.platform, self.endpoint)
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.fields.get(name, default)
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything but the secrets, which are stored apart so they can be wiped."""
+        return {
+            "platform": self.platform,
+            "endpoint": self.endpoint,
+            "fields": dict(self.fields),
+            "final": self.final,
+        }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ReplyAddress:
-        return cls(**{k: str(data[k]) for k in cls.__slots__ if k in data})
+    def from_json(
+        cls,
+        data: Mapping[str, Any],
+        secrets: Mapping[str, str] | None = None,
+        secrets_expire_at: datetime | None = None,
+    ) -> ReplyAddress:
+        return cls(
+            platform=str(data["platform"]),
+            endpoint=str(data.get("endpoint", "")),
+            fields={str(k): str(v) for k, v in dict(data.get("fields", {})).items()},
+            secrets=dict(secrets or {}),
+            secrets_expire_at=secrets_expire_at,
+            final=bool(data.get("final", True)),
+        )
+
+
+def route_of(platform: str, endpoint: str = "") -> str:
+    return f"{platform}/{endpoint}" if endpoint else platform
 
 
 @dataclass(frozen=True, slots=True)
 class Account:
+    """A person's account; ``wallet_id`` is their personal wallet, ``balance`` its balance."""
+
     id: str
     display_name: str
     balance: int
     created_at: datetime
+    wallet_id: str = ""
+
+
+class WalletKind(StrEnum):
+    PERSONAL = "personal"
+    TEAM = "team"
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    """What the ledger posts to: an account's own credits, or a tenant's shared ones."""
+
+    id: str
+    kind: WalletKind
+    balance: int
+    created_at: datetime
+    account_id: str | None = None  # personal wallets
+    platform: str | None = None  # team wallets: the Slack workspace or Discord guild
+    tenant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
-    account_id: str
+    wallet_id: str
+    account_id: str | None
     kind: Movement
     amount: int
     idempotency_key: str
@@ -82,19 +140,17 @@ class LedgerEntry:
 
 @dataclass(slots=True)
 class Job:
-    """A unit of slow work. ``queue`` routes it to the workers that can deliver its
-    reply: ``default`` for every platform reachable from any process, or one terminal's
-    own queue for console jobs."""
+    """A unit of slow work. Workers claim only jobs whose ``address.route`` they can
+    deliver to; ``wallet_id`` is what its cost was held on."""
 
     id: str
     account_id: str
-    kind: str
+    wallet_id: str
     status: JobStatus
-    payload: dict[str, Any]
+    payload: JobPayload
     address: ReplyAddress
     cost: int
     created_at: datetime
-    queue: str = DEFAULT_QUEUE
     attempts: int = 0
     max_attempts: int = 3
     run_after: datetime | None = None
@@ -103,7 +159,16 @@ class Job:
     error: str = ""
     finished_at: datetime | None = None
     delivered_at: datetime | None = None  # when its final reply reached the platform
+    delivery_attempts: int = 0  # failed sends of the final reply so far
     result: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.payload.kind
+
+    @property
+    def route(self) -> str:
+        return self.address.route
 
 
 @dataclass(frozen=True, slots=True)

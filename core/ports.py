@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from core.identity import Identity
 from core.imaging import Product, RenderedImage, RenderSpec, SourceImage
 from core.model import (
     Account,
@@ -17,6 +18,8 @@ from core.model import (
     LedgerEntry,
     Movement,
     PostResult,
+    ReplyAddress,
+    Wallet,
 )
 from core.replies import Reply
 from core.templates import Format
@@ -99,48 +102,59 @@ class TokenSigner(Protocol):
 
 
 class Delivery(Protocol):
-    """Sends a reply to an address on one platform, from any process."""
+    """Sends a reply to an address on one platform. Returns only once the platform took
+    it; raises when it did not (the reply then waits in the outbox)."""
 
-    async def deliver(self, address: Any, reply: Reply) -> None: ...
+    async def deliver(self, address: ReplyAddress, reply: Reply) -> None: ...
 
 
 # --- database --------------------------------------------------------------
 class AccountRepository(Protocol):
     async def ensure(
-        self, platform: str, tenant: str, user_id: str, display_name: str, now: datetime
+        self, identity: Identity, display_name: str, now: datetime
     ) -> tuple[Account, bool]:
-        """The identity's account, created with its identity if new (``True``)."""
+        """The identity's account, created with its identity and personal wallet if new
+        (``True``)."""
         ...
 
     async def get(self, account_id: str) -> Account | None: ...
 
-    async def find(self, platform: str, tenant: str, user_id: str) -> Account | None:
+    async def find(self, identity: Identity) -> Account | None:
         """The account of an identity, without creating anything."""
+        ...
+
+
+class WalletRepository(Protocol):
+    async def get(self, wallet_id: str) -> Wallet | None: ...
+
+    async def team(self, platform: str, tenant: str, now: datetime) -> Wallet:
+        """The shared wallet of a Slack workspace or Discord guild, created if new."""
         ...
 
 
 class LedgerRepository(Protocol):
     async def post(
         self,
-        account_id: str,
+        wallet_id: str,
         kind: Movement,
         amount: int,
         key: str,
         now: datetime,
         *,
+        account_id: str | None = None,
         job_id: str | None = None,
         reason: str = "",
     ) -> PostResult:
-        """Add one movement and its effect on the balance, atomically.
+        """Add one movement to a wallet and its effect on the balance, atomically.
 
         A negative amount that would take the balance below zero is refused
         (``INSUFFICIENT``); a key already used changes nothing (``DUPLICATE``).
         """
         ...
 
-    async def balance(self, account_id: str) -> int: ...
+    async def balance(self, wallet_id: str) -> int: ...
 
-    async def recent(self, account_id: str, limit: int) -> list[LedgerEntry]: ...
+    async def recent(self, wallet_id: str, limit: int) -> list[LedgerEntry]: ...
 
 
 class JobRepository(Protocol):
@@ -149,14 +163,10 @@ class JobRepository(Protocol):
     async def get(self, job_id: str) -> Job | None: ...
 
     async def claim(
-        self,
-        worker: str,
-        now: datetime,
-        lease_seconds: float,
-        queues: tuple[str, ...] = ("default",),
+        self, worker: str, now: datetime, lease_seconds: float, routes: tuple[str, ...]
     ) -> Job | None:
-        """Take the oldest runnable job of these queues (queued and due, or running with
-        a lapsed lease)."""
+        """Take the oldest runnable job whose reply goes to one of ``routes`` (queued and
+        due, or running with a lapsed lease)."""
         ...
 
     async def transition(
@@ -173,24 +183,84 @@ class JobRepository(Protocol):
         ``worker``, still leased by it); ``False`` when someone else got there first."""
         ...
 
+    async def readdress(self, job_id: str, address: ReplyAddress, now: datetime) -> bool:
+        """Give an undelivered job its final address; ``False`` if it was delivered."""
+        ...
+
     async def unfinished(self, account_id: str) -> list[Job]: ...
 
-    async def undelivered(
-        self, queues: tuple[str, ...], finished_before: datetime, limit: int
-    ) -> list[Job]:
-        """Finished jobs whose final reply was never delivered (the outbox)."""
+    async def orphaned(self, now: datetime) -> list[Job]:
+        """Unfinished jobs whose process-local endpoint has no live lease: nobody will
+        ever deliver them."""
         ...
 
-    async def mark_delivered(self, job_id: str, now: datetime) -> bool:
-        """Record that the job's reply went out; ``False`` if someone already had."""
+    # --- the outbox: final replies waiting to be delivered ---------------------------
+    async def outbox(
+        self, routes: tuple[str, ...], now: datetime, hold_before: datetime, limit: int
+    ) -> list[str]:
+        """Ids of finished jobs whose reply is due for delivery to ``routes``: not
+        delivered, not claimed (or the claim lapsed), past its backoff, and addressed
+        finally (or held since before ``hold_before``)."""
         ...
 
-    async def abandoned(
-        self, queue_prefix: str, queued_before: datetime, lease_lapsed_before: datetime
-    ) -> list[Job]:
-        """Jobs of these queues that nobody will finish (queued too long, or running
-        with a long-lapsed lease)."""
+    async def claim_delivery(
+        self, job_id: str, owner: str, now: datetime, lease_seconds: float
+    ) -> Job | None:
+        """Lease the delivery of one job's reply; ``None`` if it was delivered or someone
+        else holds a live claim."""
         ...
+
+    async def mark_delivered(self, job_id: str, owner: str, now: datetime) -> bool:
+        """Record that the reply went out (and wipe the address's secrets); ``False``
+        if ``owner`` no longer held the claim."""
+        ...
+
+    async def release_delivery(
+        self, job_id: str, owner: str, now: datetime, retry_at: datetime
+    ) -> bool:
+        """Give a claimed delivery back, due again at ``retry_at``."""
+        ...
+
+    async def wipe_secrets(self, now: datetime) -> int:
+        """Forget address secrets past their expiry; returns how many."""
+        ...
+
+
+class RequestRepository(Protocol):
+    """Idempotency keys: a retried platform delivery gets the first answer."""
+
+    async def begin(
+        self, key: str, account_id: str, owner: str, now: datetime, lease_until: datetime
+    ) -> bool:
+        """Claim ``key`` for ``owner``; ``False`` if it is known (answered, or claimed by
+        someone whose lease is live). Keys created before ``now - 1 day`` are forgotten."""
+        ...
+
+    async def answer(self, key: str) -> dict[str, Any] | None:
+        """The stored answer of a key, if it has one."""
+        ...
+
+    async def take_over(self, key: str, owner: str, now: datetime, lease_until: datetime) -> bool:
+        """Claim an unanswered key whose holder's lease lapsed."""
+        ...
+
+    async def finish(self, key: str, owner: str, answer: dict[str, Any]) -> bool:
+        """Store the answer; ``False`` if ``owner`` lost the claim meanwhile."""
+        ...
+
+    async def abandon(self, key: str, owner: str) -> None:
+        """Drop an unanswered claim so that a retry can try again."""
+        ...
+
+    async def purge(self, before: datetime) -> int: ...
+
+
+class EndpointRepository(Protocol):
+    """Leases of process-local endpoints (terminal sessions): alive while renewed."""
+
+    async def beat(self, route: str, now: datetime, expires_at: datetime) -> None: ...
+
+    async def end(self, route: str) -> None: ...
 
 
 class ImageRepository(Protocol):
@@ -207,9 +277,12 @@ class UnitOfWork(Protocol):
     """One database transaction: commit or everything is rolled back on exit."""
 
     accounts: AccountRepository
+    wallets: WalletRepository
     ledger: LedgerRepository
     jobs: JobRepository
     images: ImageRepository
+    requests: RequestRepository
+    endpoints: EndpointRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from core import messages
+from core.commands import Cancel
+from core.context import Context
 from core.credits import Credits
 from core.errors import BadInput
+from core.idempotency import Idempotency
 from core.ids import new_id
 from core.imaging import SourceImage
-from core.model import Account, Job, JobStatus, ReplyAddress
+from core.model import Job, JobStatus
+from core.payloads import DescribePayload, ImaginePayload, JobPayload, ReformatPayload, SourceRef
 from core.ports import BlobStore, Clock, UnitOfWorkFactory
-from core.replies import Action, Progress
+from core.replies import Action, ActionKind, Progress
 
 
 def upload_key(account_id: str, job_id: str) -> str:
@@ -19,9 +21,14 @@ def upload_key(account_id: str, job_id: str) -> str:
     return f"uploads/{account_id}/{job_id}.png"
 
 
+def source_of(payload: JobPayload) -> SourceRef | None:
+    return payload.original.source if isinstance(payload, ReformatPayload) else payload.source
+
+
 def owns_upload(job: Job) -> bool:
     """Whether the job's source file is its own (rerolls and reformats share another's)."""
-    return job.payload.get("source_key") == upload_key(job.account_id, job.id)
+    source = source_of(job.payload)
+    return source is not None and source.key == upload_key(job.account_id, job.id)
 
 
 def owned_upload(job: Job) -> tuple[str, ...]:
@@ -49,69 +56,68 @@ class Enqueuer:
 
     async def enqueue(
         self,
-        account: Account,
-        address: ReplyAddress,
-        kind: str,
-        payload: dict[str, Any],
+        context: Context,
+        payload: JobPayload,
         cost: int,
         text: str,
         source: SourceImage | None = None,
     ) -> Progress:
         """Queue a job and answer with its progress reply (``text`` may use ``{job_id}``).
 
+        The reservation, the job and the request's stored answer commit together.
         Raises ``InsufficientCredits`` with nothing stored when the balance is short.
         """
+        account = context.account
         job_id = new_id("job")
-        payload = dict(payload)
         written: str | None = None
-        if source is not None:
+        if source is not None and isinstance(payload, ImaginePayload | DescribePayload):
             written = upload_key(account.id, job_id)
             await self._blobs.put(written, source.data, "image/png")
-            payload.update(
-                source_key=written,
-                source_size=[source.width, source.height],
-                source_alpha=source.has_alpha,
+            ref = SourceRef(
+                key=written, width=source.width, height=source.height, alpha=source.has_alpha
             )
+            payload = payload.model_copy(update={"source": ref})
         job = Job(
             id=job_id,
             account_id=account.id,
-            kind=kind,
+            wallet_id=account.wallet_id,
             status=JobStatus.QUEUED,
             payload=payload,
-            address=address,
+            address=context.address,
             cost=cost,
             created_at=self._clock(),
             max_attempts=self._max_attempts,
-            queue=address.queue,
+        )
+        progress = Progress(
+            text=text.format(job_id=job_id),
+            job_id=job_id,
+            actions=(
+                Action(ActionKind.CANCEL, messages.ACTION_LABEL_CANCEL, Cancel(job_id), account.id),
+            ),
         )
         try:
             async with self._uow() as uow:
-                await self._credits.reserve(uow, account.id, job_id, cost)
+                await self._credits.reserve(uow, job.wallet_id, job_id, cost, account.id)
                 await uow.jobs.add(job)
+                if context.claim is not None:
+                    await Idempotency.store(uow, context.claim, progress)
                 await uow.commit()
         except BaseException:
             if written is not None:
                 await self._blobs.delete(written)
             raise
-        return Progress(
-            text=text.format(job_id=job_id),
-            job_id=job_id,
-            actions=(Action("cancel", "Cancel", f"/cancel {job_id}"),),
-        )
+        return progress
 
-    async def load_source(self, payload: dict[str, Any]) -> SourceImage | None:
+    async def load_source(self, payload: JobPayload) -> SourceImage | None:
         """The image a queued job works from, or ``None`` for a prompt-only job."""
-        key = payload.get("source_key")
-        if not key:
+        ref = source_of(payload)
+        if ref is None:
             return None
         try:
-            data = await self._blobs.get(str(key))
+            data = await self._blobs.get(ref.key)
         except KeyError:
             raise BadInput(messages.SOURCE_GONE) from None
-        width, height = (int(v) for v in payload["source_size"])
-        return SourceImage(
-            data=data, width=width, height=height, has_alpha=bool(payload.get("source_alpha"))
-        )
+        return SourceImage(data=data, width=ref.width, height=ref.height, has_alpha=ref.alpha)
 
     async def discard_upload(self, job: Job) -> None:
         """Delete the job's own source file (not one it shares with an earlier job)."""

@@ -19,34 +19,38 @@ from core.model import ReplyAddress
 from core.ports import ImageProvider
 from core.replies import Error, Reply
 
-QUEUE = "console:test"
+ENDPOINT = "test"
 
 
 class Chat:
-    """Say terminal lines as any user; run the queued jobs; read what was delivered."""
+    """Say terminal lines as any user; run the queued jobs; read what was delivered.
 
-    def __init__(self, app: App, queue: str = QUEUE) -> None:
+    Each ``Chat`` is one terminal-like endpoint (``console/<endpoint>``) with a worker
+    that takes only its jobs."""
+
+    def __init__(self, app: App, endpoint: str = ENDPOINT) -> None:
         self.app = app
-        self.queue = queue
-        self.worker = app.worker("test-worker", queues=(queue,))
+        self.endpoint = endpoint
+        self.route = f"console/{endpoint}"
+        self.worker = app.worker(f"test-worker-{endpoint}", routes=(self.route,))
         self.delivered: list[Reply] = []
         self.recipients: list[str] = []
-        app.deliveries.register("console", self)
+        app.deliveries.register(self.route, self)
 
     async def deliver(self, address: ReplyAddress, reply: Reply) -> None:
-        self.recipients.append(address.user_id)
+        self.recipients.append(address.get("user_id"))
         self.delivered.append(reply)
 
     def address(self, user: str) -> ReplyAddress:
-        return ReplyAddress("console", "local", channel="test", user_id=user, queue=self.queue)
+        return ReplyAddress("console", endpoint=self.endpoint, fields={"user_id": user})
 
-    async def say(self, line: str, user: str = "alice") -> Reply:
+    async def say(self, line: str, user: str = "alice", key: str | None = None) -> Reply:
         try:
             command = await translate(line)
         except BadInput as error:
             return Error(error.message)
         requester = Requester("console", "local", user, user)
-        return await self.app.bot.handle(requester, command, self.address(user))
+        return await self.app.bot.handle(requester, command, self.address(user), key)
 
     async def run_jobs(self) -> list[Reply]:
         """Run every due job to its end and return the replies they delivered."""
@@ -56,8 +60,7 @@ class Chat:
 
     async def balance(self, user: str = "alice") -> int:
         account = await self.app.bot.open_account(Requester("console", "local", user, user))
-        async with self.app.uow_factory() as uow:
-            return await uow.ledger.balance(account.id)
+        return account.balance
 
     async def count(self, table: str) -> int:
         from sqlalchemy import text

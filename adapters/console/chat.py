@@ -7,33 +7,35 @@ import contextlib
 import logging
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TextIO
 
 from adapters.console.render import to_line, to_text
 from adapters.console.translate import translate
 from core.app import Bot
 from core.commands import Cancel
+from core.endpoints import EndpointLease
 from core.errors import BadInput
 from core.identity import Requester
 from core.ids import new_id
-from core.model import Job, ReplyAddress
+from core.model import Job, JobStatus, ReplyAddress
 from core.ports import UnitOfWorkFactory
-from core.replies import Error, Progress, Reply, Text
+from core.replies import Error, Progress, Reply
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 TENANT = "local"
 PROMPT = "aioe> "
-QUEUE_PREFIX = f"{PLATFORM}:"  # each session's jobs go on a queue of its own
 
 
 class ConsoleChat:
-    """One terminal, one user. Also the ``Delivery`` for this terminal's own queue.
+    """One terminal, one user. Also the ``Delivery`` for this terminal session.
 
-    Each terminal session queues its jobs on a queue of its own, so only a worker of
-    this process (which can print here) takes them, and nobody else's results land here.
+    A terminal is a process-local endpoint: its replies go to ``console/<session>``, so
+    only a worker of this process (which can print here) takes its jobs, and nobody
+    else's results land here. While it runs it renews the endpoint's lease; jobs of a
+    session that died without ending are cancelled and refunded by any worker.
     """
 
     def __init__(
@@ -45,40 +47,36 @@ class ConsoleChat:
         json_mode: bool = False,
         out: TextIO | None = None,
         check_every: float = 2.0,
+        lease: Callable[[str], EndpointLease] | None = None,
     ) -> None:
         self._bot = bot
         self._uow = uow_factory
         self.session = new_id("term")
         self.requester = Requester(PLATFORM, TENANT, user, user)
-        self.address = ReplyAddress(
-            PLATFORM, TENANT, channel=self.session, user_id=user, queue=f"{PLATFORM}:{self.session}"
-        )
+        self.address = ReplyAddress(PLATFORM, endpoint=self.session, fields={"user_id": user})
         self._json = json_mode
         self._out = out or sys.stdout
         self._check_every = check_every
+        self._lease = lease(self.route) if lease is not None else None
+        self._lines = 0
         self._waiting: dict[str, asyncio.Event] = {}
         self._done: set[str] = set()
         self.prompting = False  # a prompt is on screen, waiting for the person to type
 
     @property
-    def queue(self) -> str:
-        return self.address.queue
+    def route(self) -> str:
+        return self.address.route
 
     # --- Delivery port ---------------------------------------------------------
     async def deliver(self, address: ReplyAddress, reply: Reply) -> None:
-        if address.channel != self.session:
-            log.warning("a reply for another terminal session reached this one; dropped")
-            return
+        if address.endpoint != self.session:
+            raise LookupError("a reply for another terminal session reached this one")
         self.show(reply)
 
     def job_finished(self, job: Job) -> None:
-        """Worker hook: a job of this process came to an end."""
-        self._finished(job.id)
-
-    def _finished(self, job_id: str) -> None:
-        self._done.add(job_id)
-        if job_id in self._waiting:
-            self._waiting[job_id].set()
+        """Worker hook: a job of this process came to an end; look at it again now."""
+        if job.id in self._waiting:
+            self._waiting[job.id].set()
 
     # --- the conversation ----------------------------------------------------------
     def show(self, reply: Reply) -> None:
@@ -89,23 +87,28 @@ class ConsoleChat:
         self._out.flush()
 
     async def say(self, line: str) -> Reply:
-        """Run one terminal line and show its reply."""
+        """Run one terminal line and show its reply. Each line's key is its number in
+        this session, so a line is never handled twice."""
+        self._lines += 1
         try:
             command = await translate(line)
         except BadInput as error:
             reply: Reply = Error(error.message)
         else:
-            reply = await self._bot.handle(self.requester, command, self.address)
+            key = f"{self.session}:{self._lines}"
+            reply = await self._bot.handle(self.requester, command, self.address, key)
             if isinstance(reply, Progress):
                 self._waiting.setdefault(reply.job_id, asyncio.Event())
-            elif isinstance(command, Cancel) and isinstance(reply, Text):
-                self._finished(command.job_id)
         self.show(reply)
         return reply
 
     async def run(self, lines: AsyncIterator[str]) -> None:
         """Converse until the input ends, then wait for this session's jobs. Interrupted,
         it cancels what is still running, so no credits stay held for a closed terminal."""
+        keeping = None
+        if self._lease is not None:
+            await self._lease.beat()
+            keeping = asyncio.create_task(self._lease.keep_alive())
         try:
             async for line in lines:
                 if line.strip() in {"/quit", "/exit"}:
@@ -114,26 +117,37 @@ class ConsoleChat:
                     await self.say(line)
             await self.wait_for_jobs()
         finally:
-            await asyncio.shield(self._abandon())
+            await asyncio.shield(self._close(keeping))
 
     async def wait_for_jobs(self) -> None:
-        """Return once every job this chat started has finished."""
+        """Return once every job this chat started has ended and its reply was shown
+        and recorded as delivered."""
         for job_id, event in list(self._waiting.items()):
             while job_id not in self._done:
+                if await self._settled(job_id):
+                    self._done.add(job_id)
+                    break
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), self._check_every)
-                if job_id not in self._done and await self._finished_in_database(job_id):
-                    self._done.add(job_id)
+                event.clear()
 
-    async def _finished_in_database(self, job_id: str) -> bool:
+    async def _settled(self, job_id: str) -> bool:
+        """Ended, and its reply (if it has one) recorded as delivered."""
         async with self._uow(readonly=True) as uow:
             job = await uow.jobs.get(job_id)
-        return job is None or job.status.finished
+        if job is None or job.status is JobStatus.CANCELLED:
+            return True
+        return job.status.finished and job.delivered_at is not None
 
-    async def _abandon(self) -> None:
+    async def _close(self, keeping: asyncio.Task[None] | None) -> None:
         for job_id in [j for j in self._waiting if j not in self._done]:
             await self._bot.handle(self.requester, Cancel(job_id), self.address)
             self._done.add(job_id)
+        if keeping is not None:
+            keeping.cancel()
+            await asyncio.gather(keeping, return_exceptions=True)
+        if self._lease is not None:
+            await self._lease.end()
 
 
 async def piped_lines(stream: TextIO) -> AsyncIterator[str]:

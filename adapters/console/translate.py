@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shlex
+import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,14 +80,25 @@ def split(line: str, allowed: dict[str, frozenset[str]]) -> Words:
 
 
 async def read_upload(path: str) -> ImageUpload:
-    def read() -> bytes:
-        with Path(path).expanduser().open("rb") as handle:
-            return handle.read(MAX_FILE_BYTES)
+    """The file at ``path``, if it is a regular file: a FIFO, a device or a directory is
+    refused before anything is read (opening a FIFO does not wait for a writer)."""
+
+    def read() -> bytes | None:
+        fd = os.open(Path(path).expanduser(), os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            with open(fd, "rb", closefd=False) as handle:
+                return handle.read(MAX_FILE_BYTES)
+        finally:
+            os.close(fd)
 
     try:
         data = await asyncio.to_thread(read)
     except OSError:
         raise BadInput(messages.FILE_NOT_READABLE.format(path=path)) from None
+    if data is None:
+        raise BadInput(messages.FILE_NOT_REGULAR.format(path=path))
     return ImageUpload(data=data, filename=Path(path).name)
 
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
 import struct
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
+from PIL import ExifTags, Image, ImageFile, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
 from core import messages
 from core.errors import BadInput
@@ -25,7 +30,10 @@ DECODE_SLOTS = 2
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _JPEG_MAGIC = b"\xff\xd8\xff"
-_START_OF_SCAN = b"\xff\xda"
+# A marker as libjpeg finds it: 0xFF and a code that is not a stuffed zero (0x00), a fill
+# byte (0xFF), TEM (0x01) or a restart marker (0xD0-0xD7); these it steps over.
+_MARKER = re.compile(rb"\xff[\x02-\xcf\xd8-\xfe]")
+_START_OF_IMAGE, _END_OF_IMAGE, _START_OF_SCAN = 0xD8, 0xD9, 0xDA
 _BAND_ROWS = 256
 _OPENERS: dict[str, type[ImageFile.ImageFile]] = {
     "PNG": PngImagePlugin.PngImageFile,
@@ -34,6 +42,18 @@ _OPENERS: dict[str, type[ImageFile.ImageFile]] = {
 }
 # What Pillow raises on damaged data, besides OSError (truncation) and SyntaxError (bad header).
 _DAMAGED = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, TypeError)
+_TRANSPOSITIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+# Warning filters are process-wide and ``catch_warnings`` restores whatever it saw on
+# entry, so decoder threads take turns changing them (or one could leave its filter on).
+_QUIET_EXIF = threading.Lock()
 
 
 def sniff(data: bytes) -> str | None:
@@ -104,18 +124,51 @@ def _free(slots: asyncio.Semaphore, work: asyncio.Future[SourceImage]) -> None:
         work.exception()  # retrieved here too, for a caller that stopped waiting
 
 
-def _orient(im: Image.Image) -> Image.Image:
+@contextmanager
+def _exif_quietly() -> Iterator[None]:
+    """Pillow warns once for each damaged EXIF tag: thousands of lines for one photo."""
+    with _QUIET_EXIF, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning)
+        yield
+
+
+def _orientation(im: Image.Image) -> int:
+    """The EXIF orientation (1 to 8); 1, upright, when there is none or it can't be read."""
     try:
-        return ImageOps.exif_transpose(im)
+        with _exif_quietly():
+            value = im.getexif().get(ExifTags.Base.Orientation, 1)
     except (*_DAMAGED, KeyError, ZeroDivisionError):
         log.debug("unreadable EXIF orientation ignored")
-        return im
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def _orient(im: Image.Image) -> Image.Image:
+    method = _TRANSPOSITIONS.get(_orientation(im))
+    return im if method is None else im.transpose(method)
 
 
 def jpeg_scans(data: bytes) -> int:
-    """At most how many scans a JPEG holds: its start-of-scan markers. Entropy-coded data
-    always stuffs a 0xFF byte, so only metadata could add to the count, never hide one."""
-    return data.count(_START_OF_SCAN)
+    """How many scans a JPEG holds, counted as libjpeg reads the file: segments are stepped
+    over by their lengths (so markers inside a comment or EXIF count for nothing), and so
+    are entropy-coded data and stray bytes, up to the next marker. Linear in the size of
+    the file; damaged data ends the count, never raises."""
+    search = _MARKER.search
+    scans, position, last = 0, 0, len(data) - 1
+    while (found := search(data, position)) is not None:
+        position = found.end()
+        marker = data[position - 1]
+        if marker == _END_OF_IMAGE:
+            break
+        if marker == _START_OF_IMAGE:
+            continue
+        if marker == _START_OF_SCAN:
+            scans += 1
+        if position >= last:
+            break
+        length = data[position] << 8 | data[position + 1]  # counting its own two bytes
+        position += length if length > 2 else 2
+    return scans
 
 
 class PillowDecoder:
@@ -187,8 +240,10 @@ class PillowDecoder:
             self._check_size(size)
         try:
             # The plugin class reads the header only; nothing is decoded yet, and the
-            # global Image.open bomb check (a warning) is bypassed for our own limit.
-            im = _OPENERS[kind](io.BytesIO(data))
+            # global Image.open bomb check (a warning) is bypassed for our own limit. A JPEG
+            # header with no resolution has it read from the EXIF, here.
+            with _exif_quietly():
+                im = _OPENERS[kind](io.BytesIO(data))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise self._too_many_pixels() from None
         except _DAMAGED:

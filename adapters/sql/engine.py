@@ -48,7 +48,7 @@ def create_engine(url: str) -> AsyncEngine:
     )
 
 
-def _sqlite_engine(url: URL) -> AsyncEngine:
+def _sqlite_engine(url: URL, *, foreign_keys: bool = True) -> AsyncEngine:
     database = url.database or ""
     if database in ("", ":memory:"):
         # One shared in-memory connection: fine for a single task at a time, nothing more.
@@ -66,7 +66,7 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()
@@ -107,16 +107,37 @@ def _upgrade(connection: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left {len(broken)} dangling reference(s)")
+
+
+def _migration_engine(target: AsyncEngine | str) -> tuple[AsyncEngine, bool]:
+    """The engine to migrate with, and whether it is ours to dispose.
+
+    SQLite rebuilds a table to change it, which foreign keys forbid while they are
+    enforced (and the setting cannot change inside a transaction): a file database is
+    migrated over connections that enforce none, and checked for dangling references
+    before the migration commits.
+    """
+    url = normalize_url(target) if isinstance(target, str) else target.url
+    database = url.database or ""
+    if url.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+        return _sqlite_engine(url, foreign_keys=False), True
+    if isinstance(target, str):
+        return create_engine(target), True
+    return target, False
 
 
 async def migrate_async(target: AsyncEngine | str) -> None:
     """Bring the database behind an engine (or a URL) to the latest schema revision."""
-    engine = create_engine(target) if isinstance(target, str) else target
+    engine, own = _migration_engine(target)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade)
     finally:
-        if isinstance(target, str):
+        if own:
             await engine.dispose()
 
 

@@ -1,38 +1,32 @@
-"""Durable jobs: added by commands, claimed by workers under a lease."""
+"""Durable jobs: added by commands, claimed by workers under a lease, replies in an outbox."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.tables import jobs
-from core.model import DEFAULT_QUEUE, Job, JobStatus, ReplyAddress
+from adapters.sql.tables import endpoints, jobs
+from core.model import Job, JobStatus, ReplyAddress
+from core.payloads import payload_from_data, payload_to_data
 
 TRANSITION_FIELDS = frozenset(
-    {
-        "error",
-        "result",
-        "run_after",
-        "finished_at",
-        "lease_owner",
-        "lease_expires_at",
-        "delivered_at",
-    }
+    {"error", "result", "run_after", "finished_at", "lease_owner", "lease_expires_at"}
 )
+_UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+_WITH_REPLY = (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)
 
 
 def to_job(row: Row[Any]) -> Job:
     return Job(
         id=row.id,
         account_id=row.account_id,
-        kind=row.kind,
-        queue=row.queue,
+        wallet_id=row.wallet_id,
         status=JobStatus(row.status),
-        payload=dict(row.payload),
-        address=ReplyAddress.from_json(row.address),
+        payload=payload_from_data(dict(row.payload)),
+        address=ReplyAddress.from_json(row.address, row.address_secrets, row.secrets_expire_at),
         cost=row.cost,
         created_at=row.created_at,
         attempts=row.attempts,
@@ -43,8 +37,20 @@ def to_job(row: Row[Any]) -> Job:
         error=row.error,
         finished_at=row.finished_at,
         delivered_at=row.delivered_at,
+        delivery_attempts=row.delivery_attempts,
         result=dict(row.result),
     )
+
+
+def _address_values(address: ReplyAddress) -> dict[str, Any]:
+    return {
+        "route": address.route,
+        "endpoint": address.endpoint,
+        "address": address.to_json(),
+        "address_final": address.final,
+        "address_secrets": dict(address.secrets) or None,
+        "secrets_expire_at": address.secrets_expire_at,
+    }
 
 
 def _runnable(now: datetime) -> ColumnElement[bool]:
@@ -54,6 +60,15 @@ def _runnable(now: datetime) -> ColumnElement[bool]:
             or_(jobs.c.run_after.is_(None), jobs.c.run_after <= now),
         ),
         and_(jobs.c.status == JobStatus.RUNNING.value, jobs.c.lease_expires_at < now),
+    )
+
+
+def _deliverable(now: datetime) -> ColumnElement[bool]:
+    """Finished with a reply, not delivered, and no live claim on its delivery."""
+    return and_(
+        jobs.c.status.in_(_WITH_REPLY),
+        jobs.c.delivered_at.is_(None),
+        or_(jobs.c.delivery_lease_expires_at.is_(None), jobs.c.delivery_lease_expires_at < now),
     )
 
 
@@ -68,11 +83,10 @@ class SqlJobRepository:
             insert(jobs).values(
                 id=job.id,
                 account_id=job.account_id,
+                wallet_id=job.wallet_id,
                 kind=job.kind,
-                queue=job.queue,
                 status=JobStatus(job.status).value,
-                payload=job.payload,
-                address=job.address.to_json(),
+                payload=payload_to_data(job.payload),
                 cost=job.cost,
                 attempts=job.attempts,
                 max_attempts=job.max_attempts,
@@ -85,6 +99,7 @@ class SqlJobRepository:
                 updated_at=job.created_at,
                 finished_at=job.finished_at,
                 delivered_at=job.delivered_at,
+                **_address_values(job.address),
             )
         )
 
@@ -93,25 +108,21 @@ class SqlJobRepository:
         return None if row is None else to_job(row)
 
     async def claim(
-        self,
-        worker: str,
-        now: datetime,
-        lease_seconds: float,
-        queues: tuple[str, ...] = (DEFAULT_QUEUE,),
+        self, worker: str, now: datetime, lease_seconds: float, routes: tuple[str, ...]
     ) -> Job | None:
-        """Take the oldest runnable job of ``queues`` (queued and due, or running with a
-        lapsed lease); ``None`` when there is none.
+        """Take the oldest runnable job whose reply goes to one of ``routes`` (queued and
+        due, or running with a lapsed lease); ``None`` when there is none.
 
         On PostgreSQL the candidate row is locked with ``FOR UPDATE SKIP LOCKED`` so
         workers racing each other take different jobs; SQLite serialises writers. The
         job comes back running, leased to ``worker``, with one more attempt counted
         (which may now exceed ``max_attempts``: the caller decides what that means).
         """
-        if not queues:
+        if not routes:
             return None
         candidate = (
             select(jobs.c.id)
-            .where(jobs.c.queue.in_(queues), _runnable(now))
+            .where(jobs.c.route.in_(routes), _runnable(now))
             .order_by(jobs.c.created_at, jobs.c.id)
             .limit(1)
             .with_for_update(skip_locked=True)
@@ -164,64 +175,115 @@ class SqlJobRepository:
         ).first()
         return changed is not None
 
+    async def readdress(self, job_id: str, address: ReplyAddress, now: datetime) -> bool:
+        """Give an undelivered job its final address; ``False`` if it was delivered."""
+        changed = (
+            await self._connection.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.delivered_at.is_(None))
+                .values(updated_at=now, **_address_values(address))
+                .returning(jobs.c.id)
+            )
+        ).first()
+        return changed is not None
+
     async def unfinished(self, account_id: str) -> list[Job]:
         """The account's queued and running jobs, oldest first."""
         rows = await self._connection.execute(
             select(jobs)
-            .where(
-                jobs.c.account_id == account_id,
-                jobs.c.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]),
-            )
+            .where(jobs.c.account_id == account_id, jobs.c.status.in_(_UNFINISHED))
             .order_by(jobs.c.created_at, jobs.c.id)
         )
         return [to_job(row) for row in rows]
 
-    async def abandoned(
-        self, queue_prefix: str, queued_before: datetime, lease_lapsed_before: datetime
-    ) -> list[Job]:
-        """Jobs on queues starting with ``queue_prefix`` that nobody will finish: queued
-        since before ``queued_before``, or running with a lease that lapsed before
-        ``lease_lapsed_before``."""
+    async def orphaned(self, now: datetime) -> list[Job]:
+        """Unfinished jobs for a process-local endpoint without a live lease."""
+        alive = exists().where(endpoints.c.route == jobs.c.route, endpoints.c.expires_at > now)
         rows = await self._connection.execute(
             select(jobs)
-            .where(
-                jobs.c.queue.startswith(queue_prefix, autoescape=True),
-                or_(
-                    and_(
-                        jobs.c.status == JobStatus.QUEUED.value, jobs.c.created_at < queued_before
-                    ),
-                    and_(
-                        jobs.c.status == JobStatus.RUNNING.value,
-                        jobs.c.lease_expires_at < lease_lapsed_before,
-                    ),
-                ),
-            )
+            .where(jobs.c.endpoint != "", jobs.c.status.in_(_UNFINISHED), ~alive)
             .order_by(jobs.c.created_at, jobs.c.id)
         )
         return [to_job(row) for row in rows]
 
-    async def undelivered(
-        self, queues: tuple[str, ...], finished_before: datetime, limit: int
-    ) -> list[Job]:
-        """Finished jobs of these queues whose reply was never delivered, oldest first."""
+    # --- the outbox ------------------------------------------------------------------
+    async def outbox(
+        self, routes: tuple[str, ...], now: datetime, hold_before: datetime, limit: int
+    ) -> list[str]:
+        """Ids of replies due for delivery to ``routes``, oldest first."""
         rows = await self._connection.execute(
-            select(jobs)
+            select(jobs.c.id)
             .where(
-                jobs.c.queue.in_(queues),
-                jobs.c.status.in_([JobStatus.SUCCEEDED.value, JobStatus.FAILED.value]),
-                jobs.c.delivered_at.is_(None),
-                jobs.c.finished_at <= finished_before,
+                jobs.c.route.in_(routes),
+                _deliverable(now),
+                or_(jobs.c.deliver_after.is_(None), jobs.c.deliver_after <= now),
+                or_(jobs.c.address_final.is_(True), jobs.c.finished_at <= hold_before),
             )
             .order_by(jobs.c.finished_at, jobs.c.id)
             .limit(limit)
         )
-        return [to_job(row) for row in rows]
+        return [row.id for row in rows]
 
-    async def mark_delivered(self, job_id: str, now: datetime) -> bool:
-        """Record that the job's reply went out; ``False`` if it already was."""
+    async def claim_delivery(
+        self, job_id: str, owner: str, now: datetime, lease_seconds: float
+    ) -> Job | None:
+        """Lease one reply's delivery to ``owner``; ``None`` if it is delivered or held."""
+        claimed = (
+            await self._connection.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, _deliverable(now))
+                .values(
+                    delivery_owner=owner,
+                    delivery_lease_expires_at=now + timedelta(seconds=lease_seconds),
+                    updated_at=now,
+                )
+                .returning(*jobs.c)
+            )
+        ).first()
+        return None if claimed is None else to_job(claimed)
+
+    async def mark_delivered(self, job_id: str, owner: str, now: datetime) -> bool:
+        """The platform took the reply: record it and forget the address's secrets."""
         result = await self._connection.execute(
             update(jobs)
-            .where(jobs.c.id == job_id, jobs.c.delivered_at.is_(None))
-            .values(delivered_at=now, updated_at=now)
+            .where(
+                jobs.c.id == job_id, jobs.c.delivered_at.is_(None), jobs.c.delivery_owner == owner
+            )
+            .values(
+                delivered_at=now,
+                delivery_owner=None,
+                delivery_lease_expires_at=None,
+                address_secrets=None,
+                secrets_expire_at=None,
+                updated_at=now,
+            )
         )
         return result.rowcount == 1
+
+    async def release_delivery(
+        self, job_id: str, owner: str, now: datetime, retry_at: datetime
+    ) -> bool:
+        """A send failed: give the claim back, due again at ``retry_at``."""
+        result = await self._connection.execute(
+            update(jobs)
+            .where(
+                jobs.c.id == job_id, jobs.c.delivered_at.is_(None), jobs.c.delivery_owner == owner
+            )
+            .values(
+                delivery_owner=None,
+                delivery_lease_expires_at=None,
+                delivery_attempts=jobs.c.delivery_attempts + 1,
+                deliver_after=retry_at,
+                updated_at=now,
+            )
+        )
+        return result.rowcount == 1
+
+    async def wipe_secrets(self, now: datetime) -> int:
+        """Forget address secrets (interaction tokens) past their expiry."""
+        result = await self._connection.execute(
+            update(jobs)
+            .where(jobs.c.address_secrets.is_not(None), jobs.c.secrets_expire_at <= now)
+            .values(address_secrets=None, secrets_expire_at=None, updated_at=now)
+        )
+        return int(result.rowcount)

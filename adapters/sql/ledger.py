@@ -9,12 +9,13 @@ from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.conflicts import insert_unless_conflict
-from adapters.sql.tables import accounts, ledger
+from adapters.sql.tables import ledger, wallets
 from core.model import LedgerEntry, Movement, PostResult
 
 
 def to_entry(row: Row[Any]) -> LedgerEntry:
     return LedgerEntry(
+        wallet_id=row.wallet_id,
         account_id=row.account_id,
         kind=Movement(row.kind),
         amount=row.amount,
@@ -33,16 +34,17 @@ class SqlLedgerRepository:
 
     async def post(
         self,
-        account_id: str,
+        wallet_id: str,
         kind: Movement,
         amount: int,
         key: str,
         now: datetime,
         *,
+        account_id: str | None = None,
         job_id: str | None = None,
         reason: str = "",
     ) -> PostResult:
-        """Add one movement and its effect on the balance, atomically.
+        """Add one movement to a wallet and its effect on the balance, atomically.
 
         The movement goes in first (a used key stops everything here: ``DUPLICATE``);
         the balance then moves with a conditional update that the database evaluates
@@ -54,6 +56,7 @@ class SqlLedgerRepository:
             self._connection,
             ledger,
             {
+                "wallet_id": wallet_id,
                 "account_id": account_id,
                 "kind": Movement(kind).value,
                 "amount": amount,
@@ -67,13 +70,13 @@ class SqlLedgerRepository:
         inserted = (await self._connection.execute(movement)).first()
         if inserted is None:
             return PostResult.DUPLICATE
-        new_balance = accounts.c.balance + amount
+        new_balance = wallets.c.balance + amount
         moved = (
             await self._connection.execute(
-                update(accounts)
-                .where(accounts.c.id == account_id, new_balance >= 0)
+                update(wallets)
+                .where(wallets.c.id == wallet_id, new_balance >= 0)
                 .values(balance=new_balance)
-                .returning(accounts.c.balance)
+                .returning(wallets.c.balance)
             )
         ).first()
         if moved is None:
@@ -81,18 +84,18 @@ class SqlLedgerRepository:
             return PostResult.INSUFFICIENT
         return PostResult.POSTED
 
-    async def balance(self, account_id: str) -> int:
-        """The cached balance (0 for an unknown account)."""
+    async def balance(self, wallet_id: str) -> int:
+        """The cached balance (0 for an unknown wallet)."""
         value = await self._connection.scalar(
-            select(accounts.c.balance).where(accounts.c.id == account_id)
+            select(wallets.c.balance).where(wallets.c.id == wallet_id)
         )
         return int(value or 0)
 
-    async def recent(self, account_id: str, limit: int) -> list[LedgerEntry]:
-        """The account's latest movements, newest first."""
+    async def recent(self, wallet_id: str, limit: int) -> list[LedgerEntry]:
+        """The wallet's latest movements, newest first."""
         rows = await self._connection.execute(
             select(ledger)
-            .where(ledger.c.account_id == account_id)
+            .where(ledger.c.wallet_id == wallet_id)
             .order_by(ledger.c.id.desc())
             .limit(limit)
         )

@@ -45,8 +45,8 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def _account_fk() -> sa.Column[str]:
-    return sa.Column("account_id", sa.String(), sa.ForeignKey("accounts.id"), nullable=False)
+def _account_fk(nullable: bool = False) -> sa.Column[str]:
+    return sa.Column("account_id", sa.String(), sa.ForeignKey("accounts.id"), nullable=nullable)
 
 
 accounts = sa.Table(
@@ -54,9 +54,7 @@ accounts = sa.Table(
     metadata,
     sa.Column("id", sa.String(), primary_key=True),
     sa.Column("display_name", sa.String(), nullable=False),
-    sa.Column("balance", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.CheckConstraint("balance >= 0", name="balance_not_negative"),
 )
 
 identities = sa.Table(
@@ -65,12 +63,34 @@ identities = sa.Table(
     sa.Column("id", sa.String(), primary_key=True),
     _account_fk(),
     sa.Column("platform", sa.String(), nullable=False),
-    sa.Column("tenant", sa.String(), nullable=False),
+    sa.Column("namespace", sa.String(), nullable=False),
     sa.Column("user_id", sa.String(), nullable=False),
     sa.Column("display_name", sa.String(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.UniqueConstraint("platform", "tenant", "user_id"),
+    sa.UniqueConstraint("platform", "namespace", "user_id"),
     sa.Index("ix_identities_account_id", "account_id"),
+)
+
+wallets = sa.Table(
+    "wallets",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("kind", sa.String(), nullable=False),
+    # A personal wallet's account; a team wallet's platform and tenant.
+    _account_fk(nullable=True),
+    sa.Column("platform", sa.String(), nullable=True),
+    sa.Column("tenant", sa.String(), nullable=True),
+    sa.Column("balance", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint("balance >= 0", name="balance_not_negative"),
+    sa.CheckConstraint(
+        "(kind = 'personal' AND account_id IS NOT NULL AND platform IS NULL AND tenant IS NULL)"
+        " OR (kind = 'team' AND account_id IS NULL AND platform IS NOT NULL"
+        " AND tenant IS NOT NULL)",
+        name="owner_fits_kind",
+    ),
+    sa.UniqueConstraint("account_id"),
+    sa.UniqueConstraint("platform", "tenant"),
 )
 
 ledger = sa.Table(
@@ -83,7 +103,8 @@ ledger = sa.Table(
         primary_key=True,
         autoincrement=True,
     ),
-    _account_fk(),
+    sa.Column("wallet_id", sa.String(), sa.ForeignKey("wallets.id"), nullable=False),
+    _account_fk(nullable=True),  # whose action it was, where a person's
     sa.Column("kind", sa.String(), nullable=False),
     sa.Column("amount", sa.Integer(), nullable=False),
     sa.Column("idempotency_key", sa.String(), nullable=False),
@@ -91,7 +112,8 @@ ledger = sa.Table(
     sa.Column("reason", sa.Text(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.UniqueConstraint("idempotency_key"),
-    sa.Index("ix_ledger_account_id_id", "account_id", "id"),
+    sa.Index("ix_ledger_wallet_id_id", "wallet_id", "id"),
+    sa.Index("ix_ledger_account_id", "account_id"),
 )
 
 jobs = sa.Table(
@@ -99,11 +121,18 @@ jobs = sa.Table(
     metadata,
     sa.Column("id", sa.String(), primary_key=True),
     _account_fk(),
+    sa.Column("wallet_id", sa.String(), sa.ForeignKey("wallets.id"), nullable=False),
     sa.Column("kind", sa.String(), nullable=False),
-    sa.Column("queue", sa.String(), nullable=False, server_default=sa.text("'default'")),
     sa.Column("status", sa.String(), nullable=False),
     sa.Column("payload", sa.JSON(), nullable=False),
+    # Where the reply goes: ``route`` picks the workers that can deliver it; ``endpoint``
+    # is set for process-local endpoints (a terminal), whose lease says they are alive.
+    sa.Column("route", sa.String(), nullable=False),
+    sa.Column("endpoint", sa.String(), nullable=False, server_default=sa.text("''")),
     sa.Column("address", sa.JSON(), nullable=False),
+    sa.Column("address_final", sa.Boolean(), nullable=False, server_default=sa.true()),
+    sa.Column("address_secrets", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("secrets_expire_at", UtcDateTime(), nullable=True),
     sa.Column("cost", sa.Integer(), nullable=False),
     sa.Column("attempts", sa.Integer(), nullable=False),
     sa.Column("max_attempts", sa.Integer(), nullable=False),
@@ -115,8 +144,15 @@ jobs = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
     sa.Column("finished_at", UtcDateTime(), nullable=True),
+    # The outbox: the final reply's delivery, claimed under a lease of its own.
     sa.Column("delivered_at", UtcDateTime(), nullable=True),
-    sa.Index("ix_jobs_queue_status_run_after", "queue", "status", "run_after"),
+    sa.Column("delivery_owner", sa.String(), nullable=True),
+    sa.Column("delivery_lease_expires_at", UtcDateTime(), nullable=True),
+    sa.Column("delivery_attempts", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    sa.Column("deliver_after", UtcDateTime(), nullable=True),
+    sa.Index("ix_jobs_route_status_run_after", "route", "status", "run_after"),
+    sa.Index("ix_jobs_route_delivered_at", "route", "delivered_at"),
+    sa.Index("ix_jobs_endpoint_status", "endpoint", "status"),
     sa.Index("ix_jobs_account_id", "account_id"),
 )
 
@@ -136,4 +172,26 @@ images = sa.Table(
     sa.Column("content_type", sa.String(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Index("ix_images_account_id_created_at", "account_id", "created_at"),
+)
+
+requests = sa.Table(
+    "requests",
+    metadata,
+    # A hash of platform, account and the platform's delivery id: no personal data.
+    sa.Column("key", sa.String(), primary_key=True),
+    _account_fk(),
+    sa.Column("owner", sa.String(), nullable=False),
+    sa.Column("answer", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("lease_expires_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_requests_account_id", "account_id"),
+    sa.Index("ix_requests_created_at", "created_at"),
+)
+
+endpoints = sa.Table(
+    "endpoints",
+    metadata,
+    sa.Column("route", sa.String(), primary_key=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
 )

@@ -1,4 +1,4 @@
-"""The unit of work: one connection, one transaction, four repositories."""
+"""The unit of work: one connection, one transaction, a repository for each table group."""
 
 from __future__ import annotations
 
@@ -8,11 +8,22 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.accounts import SqlAccountRepository
+from adapters.sql.endpoints import SqlEndpointRepository
 from adapters.sql.engine import READONLY_OPTION
 from adapters.sql.images import SqlImageRepository
 from adapters.sql.jobs import SqlJobRepository
 from adapters.sql.ledger import SqlLedgerRepository
-from core.ports import AccountRepository, ImageRepository, JobRepository, LedgerRepository
+from adapters.sql.requests import SqlRequestRepository
+from adapters.sql.wallets import SqlWalletRepository
+from core.ports import (
+    AccountRepository,
+    EndpointRepository,
+    ImageRepository,
+    JobRepository,
+    LedgerRepository,
+    RequestRepository,
+    WalletRepository,
+)
 
 
 class SqlUnitOfWork:
@@ -27,9 +38,12 @@ class SqlUnitOfWork:
     """
 
     accounts: AccountRepository
+    wallets: WalletRepository
     ledger: LedgerRepository
     jobs: JobRepository
     images: ImageRepository
+    requests: RequestRepository
+    endpoints: EndpointRepository
 
     def __init__(self, engine: AsyncEngine, readonly: bool = False) -> None:
         self._engine = engine
@@ -49,9 +63,12 @@ class SqlUnitOfWork:
             raise
         self._connection = connection
         self.accounts = SqlAccountRepository(connection)
+        self.wallets = SqlWalletRepository(connection)
         self.ledger = SqlLedgerRepository(connection)
         self.jobs = SqlJobRepository(connection)
         self.images = SqlImageRepository(connection)
+        self.requests = SqlRequestRepository(connection)
+        self.endpoints = SqlEndpointRepository(connection)
         return self
 
     async def __aexit__(

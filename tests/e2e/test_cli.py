@@ -156,3 +156,13 @@ def test_python_dash_m_bot_is_aioe(env: dict[str, str]) -> None:
         check=False,
     )
     assert result.returncode == 0 and "marketplace" in result.stdout
+
+
+def test_a_malformed_setting_stops_a_command_with_one_sentence(env: dict[str, str]) -> None:
+    result = aioe(["migrate"], {**env, "AIOE_FETCH_ALLOW": "garbage"})
+    assert result.returncode == 2
+    assert result.stderr == (
+        "AIOE_FETCH_ALLOW: expected comma-separated loopback host:port pairs such as "
+        "127.0.0.1:8081, got 'garbage'.\n"
+    )
+    assert not Path(env["AIOE_DATA_DIR"], "aioe.db").exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 from adapters.console.chat import ConsoleChat
 from bot.bootstrap import App
 from core.model import JobStatus
-from core.replies import Progress
+from core.replies import Progress, Statement
 from tests.harness import product_photo
 
 
@@ -30,8 +30,8 @@ async def test_a_terminal_never_takes_or_shows_another_terminals_jobs(
     alice_out, bob_out = io.StringIO(), io.StringIO()
     alice = ConsoleChat(app.bot, app.uow_factory, user="alice", json_mode=True, out=alice_out)
     bob = ConsoleChat(app.bot, app.uow_factory, user="bob", json_mode=True, out=bob_out)
-    app.deliveries.register("console", alice)
-    alice_worker = app.worker(queues=(alice.queue,))
+    app.deliveries.register(alice.route, alice)
+    alice_worker = app.worker()  # takes only what this process can deliver: alice's
 
     bobs = await bob.say(f"/imagine --image {photo}")
     assert isinstance(bobs, Progress)
@@ -52,7 +52,7 @@ async def test_an_interrupted_terminal_cancels_its_jobs_and_returns_the_credits(
     photo.write_bytes(product_photo())
     out = io.StringIO()
     chat = ConsoleChat(app.bot, app.uow_factory, user="carol", json_mode=True, out=out)
-    app.deliveries.register("console", chat)
+    app.deliveries.register(chat.route, chat)
     asked_again = asyncio.Event()
 
     async def typing() -> AsyncIterator[str]:
@@ -68,4 +68,4 @@ async def test_an_interrupted_terminal_cancels_its_jobs_and_returns_the_credits(
     job_id = json.loads(out.getvalue().splitlines()[0])["job_id"]
     assert await status(app, job_id) is JobStatus.CANCELLED
     reply = await chat.say("/credits")
-    assert reply.text.startswith("You have 10 credits.")
+    assert isinstance(reply, Statement) and reply.balance == 10

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from bot.bootstrap import App
-from core.replies import Error, Images, Private, Progress, Text
+from core.replies import Error, Images, Progress, Statement, Templates
 from tests.harness import Chat, blob_files, product_photo
 
 
@@ -131,16 +131,16 @@ async def test_bad_requests_get_one_sentence(chat: Chat, line: str, fragment: st
 async def test_a_new_identity_gets_the_free_credits_once(chat: Chat) -> None:
     first = await chat.say("/credits", user="bob")
     second = await chat.say("/credits", user="bob")
-    assert isinstance(first, Private) and first.text.startswith("You have 10 credits.")
-    assert isinstance(second, Private) and second.text.startswith("You have 10 credits.")
-    assert second.text.count("grant") == 1
+    assert isinstance(first, Statement) and isinstance(second, Statement)
+    assert first.balance == second.balance == 10
+    assert [line.kind for line in second.lines] == ["grant"]
     assert await chat.balance("carol") == 10
 
 
 async def test_templates_lists_every_template_and_format(chat: Chat) -> None:
     reply = await chat.say("/templates")
-    assert isinstance(reply, Text)
-    for name in chat.app.catalog.templates:
-        assert name in reply.text
-    for name in ("square", "portrait", "story", "landscape", "marketplace"):
-        assert name in reply.text
+    assert isinstance(reply, Templates)
+    assert [t.name for t in reply.templates] == list(chat.app.catalog.templates)
+    assert {"square", "portrait", "story", "landscape", "marketplace"} <= {
+        f.name for f in reply.formats
+    }

@@ -12,22 +12,30 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core.commands import Reformat, Reroll
+from core.endpoints import EndpointLease
 from core.errors import ProviderFailed
 from core.imaging import RenderedImage, RenderSpec
-from core.jobs import Deliver, RetryPolicy, Worker, release_abandoned
+from core.jobs import RetryPolicy, Worker, release_orphaned
 from core.model import JobStatus, ReplyAddress
+from core.outbox import Deliveries, Outbox, OutboxPolicy
+from core.ports import Delivery
 from core.replies import (
     Action,
+    ActionKind,
+    Choice,
     Error,
     ImageOut,
     Images,
     Progress,
     Reply,
+    Statement,
+    StatementLine,
     Text,
     reply_from_data,
     reply_to_data,
 )
-from tests.harness import QUEUE, Chat, blob_files, product_photo, running_app
+from tests.harness import Chat, blob_files, product_photo, running_app
 
 
 class ScriptedProvider:
@@ -169,7 +177,7 @@ async def test_a_job_left_by_a_crashed_worker_is_taken_over(jobs_chat: Chat) -> 
     lease = jobs_chat.app.settings.job_lease_seconds
     async with jobs_chat.app.uow_factory() as uow:  # a worker that claimed it, then died
         crashed = await uow.jobs.claim(
-            "crashed", datetime.now(UTC) - timedelta(seconds=2 * lease), lease, (QUEUE,)
+            "crashed", datetime.now(UTC) - timedelta(seconds=2 * lease), lease, (jobs_chat.route,)
         )
         await uow.commit()
     assert crashed is not None and crashed.id == queued.job_id
@@ -203,19 +211,27 @@ def worker_with(
     clock: FakeClock,
     *,
     retry: RetryPolicy | None = None,
-    deliver: Deliver | None = None,
+    delivery: Delivery | None = None,
 ) -> Worker:
     """A worker on the chat's app with its own clock (and, optionally, delivery)."""
     app = chat.app
+    deliveries = Deliveries()
+    deliveries.register(chat.route, delivery or chat)
     return Worker(
         name="clocked",
         uow_factory=app.uow_factory,
         handlers=app.job_handlers,
         credits=app.credits,
         blobs=app.blobs,
-        deliver=deliver or chat.deliver,
+        deliveries=deliveries,
+        outbox=Outbox(
+            owner="clocked",
+            uow_factory=app.uow_factory,
+            deliveries=deliveries,
+            clock=clock,
+            policy=OutboxPolicy(base_seconds=10),
+        ),
         clock=clock,
-        queues=(QUEUE,),
         retry=retry,
     )
 
@@ -268,7 +284,7 @@ async def test_a_worker_that_lost_its_job_keeps_nothing_and_spoils_nothing(
             lease_expires_at=datetime.now(UTC),
         )
         await uow.commit()
-    other = jobs_chat.app.worker("other", queues=(QUEUE,))
+    other = jobs_chat.app.worker("other", routes=(jobs_chat.route,))
     provider.release.set()
     assert await other.run_once()  # ...and another worker takes over and finishes it
     assert await slow
@@ -323,40 +339,37 @@ async def test_a_handler_cancelled_from_inside_fails_its_job_and_the_worker_goes
     assert await jobs_chat.balance() == 10
 
 
-async def test_jobs_of_a_terminal_that_is_gone_are_cancelled_and_refunded(
+async def test_jobs_of_a_chat_session_that_is_gone_are_cancelled_and_refunded(
     jobs_chat: Chat,
 ) -> None:
     app = jobs_chat.app
-    gone = Chat(app, queue="console:term_gone")
-    other = Chat(app, queue="console:term_other")
-    old = await gone.say("/imagine a red mug", user="dora")
-    assert isinstance(old, Progress)
+    gone = Chat(app, endpoint="term_gone")
+    alive = Chat(app, endpoint="term_alive")
     clock = FakeClock()
-    clock.now += timedelta(hours=2)
-    fresh = await other.say("/imagine a blue mug", user="eve")
-    assert isinstance(fresh, Progress)
-    released = await release_abandoned(
+    seconds = app.settings.endpoint_lease_seconds
+    gone_lease, alive_lease = (
+        EndpointLease(app.uow_factory, clock, chat.route, seconds) for chat in (gone, alive)
+    )
+    await gone_lease.beat()
+    await alive_lease.beat()
+    old = await gone.say("/imagine a red mug", user="dora")
+    fresh = await alive.say("/imagine a blue mug", user="eve")
+    assert isinstance(old, Progress) and isinstance(fresh, Progress)
+    release = lambda: release_orphaned(  # noqa: E731
         uow_factory=app.uow_factory,
         credits=app.credits,
         handlers=app.job_handlers,
         clock=clock,
-        queue_prefix="console:",
-        queued_for=timedelta(hours=3),
-        lapsed_for=timedelta(minutes=1),
     )
-    assert released == 0  # nothing is that old yet
-    released = await release_abandoned(
-        uow_factory=app.uow_factory,
-        credits=app.credits,
-        handlers=app.job_handlers,
-        clock=clock,
-        queue_prefix="console:",
-        queued_for=timedelta(hours=1),
-        lapsed_for=timedelta(minutes=1),
-    )
-    assert released == 2  # both are over an hour old by this clock
+    assert await release() == 0  # both sessions renewed their lease just now
+    clock.now += timedelta(seconds=seconds * 2 / 3)
+    await alive_lease.beat()  # only the live session keeps renewing
+    clock.now += timedelta(seconds=seconds * 2 / 3)
+    assert await release() == 1
     assert await job_status(jobs_chat, old.job_id) is JobStatus.CANCELLED
+    assert await job_status(jobs_chat, fresh.job_id) is JobStatus.QUEUED
     assert await jobs_chat.balance("dora") == 10
+    assert await release() == 0  # once only
 
 
 class FlakyDelivery:
@@ -377,14 +390,21 @@ async def test_a_reply_that_could_not_be_sent_waits_in_the_outbox_and_goes_out_o
     jobs_chat: Chat,
 ) -> None:
     flaky = FlakyDelivery(jobs_chat, failures=2)
-    worker = worker_with(jobs_chat, FakeClock(), deliver=flaky.deliver)
+    clock = FakeClock()
+    worker = worker_with(jobs_chat, clock, delivery=flaky)
     queued = await jobs_chat.say("/imagine a red mug")
     assert isinstance(queued, Progress)
     assert await worker.drain() == 1
     assert jobs_chat.delivered == []  # the first send failed
-    assert await worker.redeliver(older_than=timedelta(0)) == 0  # the second, too
-    assert await worker.redeliver(older_than=timedelta(0)) == 1
-    assert await worker.redeliver(older_than=timedelta(0)) == 0  # and never again
+    assert await worker.outbox.flush() == 0  # waiting out its backoff (10 s)
+    clock.now += timedelta(seconds=11)
+    assert await worker.outbox.flush() == 0  # the second send failed too
+    clock.now += timedelta(seconds=11)
+    assert await worker.outbox.flush() == 0  # backoff doubled: not due yet
+    clock.now += timedelta(seconds=10)
+    assert await worker.outbox.flush() == 1
+    clock.now += timedelta(hours=1)
+    assert await worker.outbox.flush() == 0  # and never again
     (done,) = jobs_chat.delivered
     assert isinstance(done, Images)
     async with jobs_chat.app.uow_factory(readonly=True) as uow:
@@ -396,7 +416,7 @@ async def test_a_reply_that_could_not_be_sent_waits_in_the_outbox_and_goes_out_o
 async def test_a_delivered_reply_is_never_sent_again(jobs_chat: Chat) -> None:
     await jobs_chat.say("/imagine a red mug")
     assert len(await jobs_chat.run_jobs()) == 1
-    assert await jobs_chat.worker.redeliver(older_than=timedelta(0)) == 0
+    assert await jobs_chat.worker.outbox.flush() == 0
     assert jobs_chat.delivered == []
 
 
@@ -407,7 +427,19 @@ def test_replies_survive_the_trip_through_the_database() -> None:
         10,
         20,
         "png",
-        actions=(Action("reformat", "Other formats", "/reformat img_1", "FORMAT"),),
+        actions=(
+            Action(ActionKind.REROLL, "More like this", Reroll("img_1"), "acct_1"),
+            Action(
+                ActionKind.REFORMAT,
+                "Other formats",
+                Reformat("img_1", ""),
+                "acct_1",
+                choices=(Choice("story", "story 1080×1920"),),
+            ),
+        ),
     )
-    for reply in (Images("done", (image,)), Error("no"), Text("hi", (Action("a", "b", "c"),))):
+    statement = Statement(
+        3, (StatementLine(datetime(2026, 12, 1, 9, 30, tzinfo=UTC), "grant", 3, "welcome"),)
+    )
+    for reply in (Images("done", (image,)), Error("no"), Text("hi"), statement):
         assert reply_from_data(json.loads(json.dumps(reply_to_data(reply)))) == reply

@@ -15,6 +15,7 @@ from adapters.imaging.studio import StudioProvider
 from bot.bootstrap import App
 from core.imaging import RenderSpec, SourceImage
 from core.model import JobStatus
+from core.payloads import ImaginePayload
 from core.replies import Error, Images, Progress, Text
 from tests.fakes.shop import PRICE, PRODUCT_NAME, PRODUCT_PATH, serve_app, serve_shop
 from tests.harness import Chat, product_photo, running_app
@@ -55,8 +56,9 @@ async def test_a_product_page_becomes_a_headline_image_with_its_name_and_price(
     async with shop_chat.app.uow_factory() as uow:
         job = await uow.jobs.get(queued.job_id)
     assert job is not None and job.status is JobStatus.SUCCEEDED
-    assert job.payload["product"]["name"] == PRODUCT_NAME
-    assert job.payload["product"]["price"] == PRICE
+    assert isinstance(job.payload, ImaginePayload) and job.payload.product is not None
+    assert job.payload.product.name == PRODUCT_NAME
+    assert job.payload.product.price == PRICE
     assert await shop_chat.balance() == 9
 
     # The banner shows the page's name and price: the same render without them differs
@@ -64,12 +66,13 @@ async def test_a_product_page_becomes_a_headline_image_with_its_name_and_price(
     app = shop_chat.app
     made = await picture(app, done.images[0].id)
     template = app.catalog.template("sale-banner")
-    width, height = job.payload["source_size"]
+    kept = job.payload.source
+    assert kept is not None
     source = SourceImage(
-        data=await app.blobs.get(job.payload["source_key"]),
-        width=width,
-        height=height,
-        has_alpha=job.payload["source_alpha"],
+        data=await app.blobs.get(kept.key),
+        width=kept.width,
+        height=kept.height,
+        has_alpha=kept.alpha,
     )
     spec = RenderSpec(
         prompt="",
@@ -77,7 +80,7 @@ async def test_a_product_page_becomes_a_headline_image_with_its_name_and_price(
         format=app.catalog.format(None, template),
         source=source,
         product=None,
-        seed=int(job.payload["seed"]),
+        seed=job.payload.seed,
     )
     (plain,) = await StudioProvider().render(spec, 1)
     without = np.asarray(Image.open(io.BytesIO(plain.data)).convert("RGB"), dtype=int)

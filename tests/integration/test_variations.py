@@ -7,7 +7,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from core.replies import Error, Images, Progress
+from core.commands import Reformat, Reroll
+from core.identity import Requester
+from core.replies import ActionKind, Error, Images, Progress
 from tests.harness import Chat, product_photo
 
 
@@ -33,10 +35,14 @@ async def test_every_result_offers_more_like_this_and_other_formats(
     done = await first_image(chat, tmp_path)
     image_id = done.images[0].id
     actions = done.images[0].actions
-    assert [(a.command, a.argument) for a in actions] == [
-        (f"/reroll {image_id}", ""),
-        (f"/reformat {image_id}", "FORMAT"),
+    assert [(a.kind, a.command) for a in actions] == [
+        (ActionKind.REROLL, Reroll(image_id)),
+        (ActionKind.REFORMAT, Reformat(image_id, "")),
     ]
+    owner = (await chat.app.bot.open_account(Requester("console", "local", "alice"))).id
+    assert {a.owner for a in actions} == {owner}
+    offered = [choice.value for choice in actions[1].choices]
+    assert offered == [name for name in chat.app.catalog.formats if name != "marketplace"]
 
 
 async def test_reformat_makes_a_story_from_a_marketplace_image(chat: Chat, tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from adapters.console.render import to_line, to_text
-from core.replies import Action, Error, ImageOut, Images, Private, Progress
+from core.commands import Reformat, Reroll
+from core.replies import Action, ActionKind, Choice, Error, ImageOut, Images, Private, Progress
 
 IMAGE = ImageOut(
     id="img_1",
@@ -13,8 +14,14 @@ IMAGE = ImageOut(
     width=2000,
     height=2000,
     actions=(
-        Action("reroll", "More like this", "/reroll img_1"),
-        Action("reformat", "Other formats", "/reformat img_1", argument="FORMAT"),
+        Action(ActionKind.REROLL, "More like this", Reroll("img_1"), "acct"),
+        Action(
+            ActionKind.REFORMAT,
+            "Other formats",
+            Reformat("img_1", ""),
+            "acct",
+            choices=(Choice("story", "story 1080×1920"),),
+        ),
     ),
 )
 IMAGES = Images(text="Here you are.", images=(IMAGE,))

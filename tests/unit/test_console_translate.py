@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from adapters.console.translate import translate
+from core import messages
 from core.commands import Cancel, Help, Imagine, ListTemplates, ShowCredits
 from core.errors import BadInput
 
@@ -64,3 +69,23 @@ async def test_bad_lines_get_one_sentence(line: str, fragment: str) -> None:
         await translate(line)
     assert fragment in caught.value.message
     assert caught.value.message.count("\n") == 0
+
+
+@pytest.fixture
+async def fifo(tmp_path: Path) -> AsyncIterator[Path]:
+    path = tmp_path / "photo.jpg"
+    os.mkfifo(path)
+    yield path
+    # Lets go of a reader left waiting for a writer, before the test's event loop closes.
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "device"])
+async def test_an_image_path_that_is_not_a_regular_file_is_refused_at_once(
+    kind: str, fifo: Path, tmp_path: Path
+) -> None:
+    path = {"fifo": fifo, "directory": tmp_path, "device": Path("/dev/zero")}[kind]
+    with pytest.raises(BadInput) as caught:
+        await asyncio.wait_for(translate(f"/imagine --image {path}"), timeout=10)
+    assert caught.value.message == messages.FILE_NOT_REGULAR.format(path=path)

@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from bot.settings import Settings
+from bot.settings import Settings, describe_errors
 
 
 def test_the_defaults_are_the_embedded_setup(
@@ -81,3 +82,34 @@ def test_an_explicit_secret_key_is_used_as_given(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "var", secret_key="given")
     assert settings.resolved_secret_key() == "given"
     assert not (tmp_path / "var" / "secret_key").exists()
+
+
+@pytest.mark.parametrize("value", ["garbage", "127.0.0.1", "8.8.8.8:53", "localhost:99999"])
+def test_a_malformed_fetch_allow_is_refused_naming_the_variable_and_its_form(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("AIOE_FETCH_ALLOW", value)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert describe_errors(caught.value) == [
+        "AIOE_FETCH_ALLOW: expected comma-separated loopback host:port pairs such as "
+        f"127.0.0.1:8081, got {value!r}."
+    ]
+
+
+def test_loopback_pairs_are_a_valid_fetch_allow(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AIOE_FETCH_ALLOW", "127.0.0.1:8123, localhost:9000,[::1]:9001")
+    assert Settings().fetch_allow == "127.0.0.1:8123, localhost:9000,[::1]:9001"
+
+
+def test_each_bad_setting_gets_one_sentence_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AIOE_FREE_CREDITS", "-1")
+    monkeypatch.setenv("AIOE_PROVIDER", "dalle")
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    assert describe_errors(caught.value) == [
+        "AIOE_PROVIDER: input should be 'studio' or 'openai', got 'dalle'.",
+        "AIOE_FREE_CREDITS: input should be greater than or equal to 0, got '-1'.",
+    ]

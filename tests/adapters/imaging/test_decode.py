@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import struct
 import threading
 import tracemalloc
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -194,6 +196,73 @@ async def test_a_jpeg_with_hundreds_of_scans_is_refused_before_it_is_decoded(
     assert await refused(PillowDecoder(max_scans=3), progressive_jpeg()) == (
         messages.IMAGE_TOO_MANY_SCANS
     )
+
+
+def metadata_holding(content: bytes, segment: str) -> dict[str, bytes]:
+    """Save options that put ``content`` in a COM segment, or in an APP1 (EXIF) one."""
+    if segment == "comment":
+        return {"comment": content}
+    exif = Image.Exif()
+    exif[0x927C] = content  # a maker note: bytes the camera maker may fill as it likes
+    return {"exif": exif.tobytes()}
+
+
+@pytest.mark.parametrize("segment", ["comment", "exif"])
+async def test_scan_markers_inside_metadata_are_not_counted_as_scans(
+    decoder: PillowDecoder, segment: str
+) -> None:
+    metadata = metadata_holding(b"\xff\xda" * 200, segment)
+    data = encode(product_photo(), "JPEG", quality=90, **metadata)
+    assert data.count(b"\xff\xda") > 200
+    assert jpeg_scans(data) == 1
+    assert (await decoder.load(data)).width == 480
+
+
+def test_scans_behind_fill_bytes_or_junk_are_still_counted() -> None:
+    data = progressive_jpeg(extra_scans=100)
+    padded = data.replace(b"\xff\xda", b"junk\xff\x00\xff\xff\xff\xda")
+    assert jpeg_scans(padded) == jpeg_scans(data) == data.count(b"\xff\xda") > 100
+
+
+def test_a_damaged_jpeg_never_breaks_the_scan_count() -> None:
+    data = progressive_jpeg()
+    whole = jpeg_scans(data)
+    assert all(0 <= jpeg_scans(data[:end]) <= whole for end in range(len(data) + 1))
+    noise = np.random.default_rng(7).integers(0, 256, (40, 4096), dtype=np.uint8)
+    assert all(jpeg_scans(b"\xff\xd8\xff" + row.tobytes()) >= 0 for row in noise)
+    assert jpeg_scans(b"\xff\xd8" + b"\xff\xfe\x00\x00" * 1000 + b"\xff\xda\x00") == 1
+
+
+def corrupt_exif(entries: int = 4000, orientation: int | None = None) -> bytes:
+    """An EXIF block whose first directory claims ``entries`` tags, each with more data
+    than the whole file at an offset past its end: Pillow warns once for every one."""
+    tags = [struct.pack("<HHLL", 0x9000 + i, 7, 0x1000_0000, 0x7FFF_0000) for i in range(entries)]
+    if orientation is not None:
+        tags.insert(0, struct.pack("<HHLHH", 0x0112, 3, 1, orientation, 0))
+    directory = struct.pack("<H", len(tags)) + b"".join(tags) + b"\x00" * 4
+    return b"Exif\x00\x00II*\x00" + struct.pack("<L", 8) + directory
+
+
+async def test_a_huge_corrupt_exif_block_is_read_without_a_warning(
+    decoder: PillowDecoder,
+) -> None:
+    data = encode(product_photo(), "JPEG", quality=90, exif=corrupt_exif())
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        source = await decoder.load(data)
+    assert [str(w.message) for w in seen] == []
+    assert (source.width, source.height) == (480, 360)
+
+
+async def test_an_orientation_beside_corrupt_exif_tags_is_still_applied(
+    decoder: PillowDecoder,
+) -> None:
+    data = encode(product_photo(), "JPEG", quality=90, exif=corrupt_exif(orientation=6))
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        source = await decoder.load(data)
+    assert [str(w.message) for w in seen] == []
+    assert (source.width, source.height) == (360, 480)
 
 
 async def test_a_16_bit_picture_is_scaled_without_a_wide_copy_of_it(

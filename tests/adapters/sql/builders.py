@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from adapters.sql.uow import SqlUnitOfWorkFactory
-from core.model import ImageRecord, Job, JobStatus, Movement, ReplyAddress
+from core.identity import Identity
+from core.model import Account, ImageRecord, Job, JobStatus, Movement, ReplyAddress
+from core.payloads import ImaginePayload
 
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -16,30 +18,70 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-async def new_account(uows: SqlUnitOfWorkFactory, user: str = "ada", credits: int = 0) -> str:
-    """A committed account for a console user, granted ``credits``."""
+def console(user: str) -> Identity:
+    return Identity("console", "local", user)
+
+
+async def new_account(uows: SqlUnitOfWorkFactory, user: str = "ada", credits: int = 0) -> Account:
+    """A committed account for a console user, its personal wallet granted ``credits``."""
     async with uows() as uow:
-        account, _ = await uow.accounts.ensure("console", "local", user, user.title(), T0)
+        account, _ = await uow.accounts.ensure(console(user), user.title(), T0)
         if credits:
-            await uow.ledger.post(account.id, Movement.GRANT, credits, f"grant:{user}", T0)
+            await uow.ledger.post(account.wallet_id, Movement.GRANT, credits, f"grant:{user}", T0)
         await uow.commit()
-    return account.id
+        found = await uow.accounts.get(account.id)
+    assert found is not None
+    return found
 
 
-def job(job_id: str, account_id: str, created: float = 0, **fields: Any) -> Job:
-    """A queued generation job created ``created`` seconds after the start time."""
+def imagine(prompt: str = "a mug on marble", n: int = 2) -> ImaginePayload:
+    return ImaginePayload(
+        prompt=prompt, template="marble", format="portrait", n=n, seed=7, provider="studio"
+    )
+
+
+def slack_address(**changes: Any) -> ReplyAddress:
+    """A Slack thread: any worker of any process can deliver there."""
+    values: dict[str, Any] = {
+        "platform": "slack",
+        "fields": {"tenant": "T1", "channel": "C1", "thread": "171.5", "user_id": "U1"},
+    }
+    values.update(changes)
+    return ReplyAddress(**values)
+
+
+def console_address(session: str) -> ReplyAddress:
+    """One terminal session: only its own process can deliver there."""
+    return ReplyAddress("console", endpoint=session, fields={"user_id": "ada"})
+
+
+def job(job_id: str, account: Account, created: float = 0, **fields: Any) -> Job:
+    """A queued generation job, held on the account's own wallet, created ``created``
+    seconds after the start time and answered in a Slack thread."""
     values: dict[str, Any] = {
         "id": job_id,
-        "account_id": account_id,
-        "kind": "imagine",
+        "account_id": account.id,
+        "wallet_id": account.wallet_id,
         "status": JobStatus.QUEUED,
-        "payload": {"prompt": "a mug on marble", "n": 2},
-        "address": ReplyAddress("slack", "T1", channel="C1", thread="171.5", user_id="U1"),
+        "payload": imagine(),
+        "address": slack_address(),
         "cost": 2,
         "created_at": at(created),
     }
     values.update(fields)
     return Job(**values)
+
+
+def finished(job_id: str, account: Account, done: float, **fields: Any) -> Job:
+    """A job that succeeded ``done`` seconds after the start, its reply not yet sent."""
+    values: dict[str, Any] = {
+        "status": JobStatus.SUCCEEDED,
+        "finished_at": at(done),
+        "attempts": 1,
+        "result": {"images": ["img-1"], "reply": {"kind": "text", "text": "done"}},
+    }
+    values.update(fields)
+    return job(job_id, account, created=0, **values)
 
 
 def image(image_id: str, account_id: str, created: float) -> ImageRecord:

@@ -9,8 +9,8 @@ from tests.adapters.sql.builders import image, new_account
 async def test_images_are_stored_listed_newest_first_and_deleted(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    mine = await new_account(uow_factory, "ada")
-    theirs = await new_account(uow_factory, "bob")
+    mine = (await new_account(uow_factory, "ada")).id
+    theirs = (await new_account(uow_factory, "bob")).id
     async with uow_factory() as uow:
         for n in range(5):
             await uow.images.add(image(f"img-{n}", mine, created=n))

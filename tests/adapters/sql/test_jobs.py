@@ -1,4 +1,5 @@
-"""The job queue on every configured database: claims, leases and guarded transitions."""
+"""The job queue on every configured database: claims by route, leases, guarded
+transitions, and typed payloads and addresses read back whole."""
 
 from __future__ import annotations
 
@@ -7,8 +8,16 @@ import asyncio
 import pytest
 
 from adapters.sql.uow import SqlUnitOfWorkFactory
+from core.imaging import Product
 from core.model import Job, JobStatus, ReplyAddress
-from tests.adapters.sql.builders import at, job, new_account
+from core.payloads import (
+    DescribePayload,
+    ImaginePayload,
+    JobPayload,
+    ReformatPayload,
+    SourceRef,
+)
+from tests.adapters.sql.builders import T0, at, console_address, imagine, job, new_account
 
 LEASE = 60.0
 
@@ -21,13 +30,10 @@ async def _add(uows: SqlUnitOfWorkFactory, *jobs: Job) -> None:
 
 
 async def _claim(
-    uows: SqlUnitOfWorkFactory, worker: str, now: float, queues: tuple[str, ...] | None = None
+    uows: SqlUnitOfWorkFactory, worker: str, now: float, routes: tuple[str, ...] = ("slack",)
 ) -> Job | None:
     async with uows() as uow:
-        if queues is None:
-            claimed = await uow.jobs.claim(worker, at(now), LEASE)
-        else:
-            claimed = await uow.jobs.claim(worker, at(now), LEASE, queues)
+        claimed = await uow.jobs.claim(worker, at(now), LEASE, routes)
         await uow.commit()
     return claimed
 
@@ -42,8 +48,8 @@ async def _get(uows: SqlUnitOfWorkFactory, job_id: str) -> Job:
 async def test_racing_workers_never_claim_the_same_job_twice(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    account_id = await new_account(uow_factory)
-    await _add(uow_factory, *(job(f"job-{n:02}", account_id, created=n) for n in range(20)))
+    account = await new_account(uow_factory)
+    await _add(uow_factory, *(job(f"job-{n:02}", account, created=n) for n in range(20)))
 
     async def drain(worker: str) -> list[str]:
         taken = []
@@ -62,12 +68,12 @@ async def test_racing_workers_never_claim_the_same_job_twice(
 async def test_the_oldest_due_job_is_claimed_first_and_jobs_due_later_wait(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    account_id = await new_account(uow_factory)
+    account = await new_account(uow_factory)
     await _add(
         uow_factory,
-        job("later", account_id, created=0, run_after=at(500)),
-        job("newer", account_id, created=2),
-        job("older", account_id, created=1, run_after=at(50)),
+        job("later", account, created=0, run_after=at(500)),
+        job("newer", account, created=2),
+        job("older", account, created=1, run_after=at(50)),
     )
 
     first = await _claim(uow_factory, "w1", now=100)
@@ -84,49 +90,54 @@ async def test_the_oldest_due_job_is_claimed_first_and_jobs_due_later_wait(
     assert first.lease_expires_at == at(100 + LEASE)
 
 
-async def test_a_worker_takes_jobs_only_from_the_queues_it_names(
+async def test_a_worker_takes_jobs_only_for_the_routes_it_names(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    account_id = await new_account(uow_factory)
-    await _add(uow_factory, job("console-job", account_id, created=0, queue="console:abc"))
+    account = await new_account(uow_factory)
+    await _add(uow_factory, job("console-job", account, address=console_address("abc")))
 
-    by_default = await _claim(uow_factory, "any-process", now=10)
-    by_other_terminal = await _claim(uow_factory, "other", now=10, queues=("console:xyz",))
-    by_nobody = await _claim(uow_factory, "idle", now=10, queues=())
-    by_its_terminal = await _claim(uow_factory, "terminal", now=10, queues=("console:abc",))
+    by_slack_worker = await _claim(uow_factory, "any-process", now=10)
+    by_other_terminal = await _claim(uow_factory, "other", now=10, routes=("console/xyz",))
+    by_console_platform = await _claim(uow_factory, "other", now=10, routes=("console",))
+    by_nobody = await _claim(uow_factory, "idle", now=10, routes=())
+    by_its_terminal = await _claim(uow_factory, "terminal", now=10, routes=("console/abc",))
 
-    assert (by_default, by_other_terminal, by_nobody) == (None, None, None)
+    assert (by_slack_worker, by_other_terminal, by_console_platform, by_nobody) == (
+        None,
+        None,
+        None,
+        None,
+    )
     assert by_its_terminal is not None
-    assert (by_its_terminal.id, by_its_terminal.queue) == ("console-job", "console:abc")
+    assert (by_its_terminal.id, by_its_terminal.route) == ("console-job", "console/abc")
+    assert by_its_terminal.address.endpoint == "abc"
     assert by_its_terminal.lease_owner == "terminal"
 
 
-async def test_a_worker_of_several_queues_takes_the_oldest_job_of_any_of_them(
+async def test_a_worker_of_several_routes_takes_the_oldest_job_of_any_of_them(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    account_id = await new_account(uow_factory)
+    account = await new_account(uow_factory)
     await _add(
         uow_factory,
-        job("foreign", account_id, created=0, queue="console:xyz"),
-        job("shared", account_id, created=2),
-        job("own", account_id, created=1, queue="console:abc"),
+        job("foreign", account, created=0, address=console_address("xyz")),
+        job("shared", account, created=2),
+        job("own", account, created=1, address=console_address("abc")),
     )
 
-    both = ("default", "console:abc")
-    taken = [await _claim(uow_factory, "terminal", now=10, queues=both) for _ in range(3)]
+    both = ("slack", "console/abc")
+    taken = [await _claim(uow_factory, "terminal", now=10, routes=both) for _ in range(3)]
 
     assert [each.id if each else None for each in taken] == ["own", "shared", None]
-    async with uow_factory() as uow:
-        shared = await uow.jobs.get("shared")
-    assert shared is not None
-    assert shared.queue == "default"
+    foreign = await _get(uow_factory, "foreign")
+    assert (foreign.status, foreign.route) == (JobStatus.QUEUED, "console/xyz")
 
 
 async def test_a_running_job_whose_lease_lapsed_is_reclaimed_with_one_more_attempt(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    account_id = await new_account(uow_factory)
-    await _add(uow_factory, job("job-1", account_id))
+    account = await new_account(uow_factory)
+    await _add(uow_factory, job("job-1", account))
     first = await _claim(uow_factory, "dead-worker", now=10)
 
     while_leased = await _claim(uow_factory, "w2", now=10 + LEASE - 1)
@@ -144,8 +155,8 @@ async def test_a_running_job_whose_lease_lapsed_is_reclaimed_with_one_more_attem
 async def test_of_a_racing_cancel_and_finish_exactly_one_wins(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    account_id = await new_account(uow_factory)
-    await _add(uow_factory, job("job-1", account_id))
+    account = await new_account(uow_factory)
+    await _add(uow_factory, job("job-1", account))
     await _claim(uow_factory, "w1", now=1)
 
     async def finish() -> bool:
@@ -186,8 +197,8 @@ async def test_of_a_racing_cancel_and_finish_exactly_one_wins(
 async def test_a_worker_that_lost_its_lease_cannot_finish_the_job(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    account_id = await new_account(uow_factory)
-    await _add(uow_factory, job("job-1", account_id))
+    account = await new_account(uow_factory)
+    await _add(uow_factory, job("job-1", account))
     await _claim(uow_factory, "slow", now=0)
     await _claim(uow_factory, "fast", now=LEASE + 1)
 
@@ -224,14 +235,32 @@ async def test_a_worker_that_lost_its_lease_cannot_finish_the_job(
 async def test_a_transition_refuses_fields_a_job_does_not_have(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    account_id = await new_account(uow_factory)
-    await _add(uow_factory, job("job-1", account_id))
+    account = await new_account(uow_factory)
+    await _add(uow_factory, job("job-1", account))
 
     async with uow_factory() as uow:
         with pytest.raises(TypeError, match="colour"):
             await uow.jobs.transition(
                 "job-1", JobStatus.RUNNING, expect=(JobStatus.QUEUED,), now=at(1), colour="red"
             )
+
+
+async def test_a_transition_cannot_mark_a_reply_delivered_only_the_outbox_can(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account = await new_account(uow_factory)
+    await _add(uow_factory, job("job-1", account))
+
+    async with uow_factory() as uow:
+        with pytest.raises(TypeError, match="delivered_at"):
+            await uow.jobs.transition(
+                "job-1",
+                JobStatus.SUCCEEDED,
+                expect=(JobStatus.QUEUED,),
+                now=at(1),
+                delivered_at=at(1),
+            )
+    assert (await _get(uow_factory, "job-1")).status is JobStatus.QUEUED
 
 
 async def test_unfinished_lists_only_the_accounts_queued_and_running_jobs(
@@ -257,27 +286,89 @@ async def test_unfinished_lists_only_the_accounts_queued_and_running_jobs(
     )
 
     async with uow_factory() as uow:
-        unfinished = await uow.jobs.unfinished(mine)
+        unfinished = await uow.jobs.unfinished(mine.id)
 
     assert [each.id for each in unfinished] == ["running", "queued"]
 
 
+PRODUCT = Product(
+    name="Marble Mug",
+    brand="Ada & Co",
+    price="24.90",
+    currency="EUR",
+    url="https://shop.example/mug",
+    image_urls=("https://shop.example/mug.png",),
+)
+SOURCE = SourceRef(key="uploads/acc/job-1.png", width=800, height=600, alpha=True)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param(
+            ImaginePayload(
+                prompt="ein Becher auf Marmor ☕",
+                template="marble",
+                format="square",
+                n=3,
+                seed=2**40,
+                provider="openai",
+                product=PRODUCT,
+                url="https://shop.example/mug",
+                source=SOURCE,
+            ),
+            id="imagine",
+        ),
+        pytest.param(
+            ReformatPayload(image_id="img-9", format="story", original=imagine(n=1)),
+            id="reformat",
+        ),
+        pytest.param(DescribePayload(product=PRODUCT, source=SOURCE), id="describe"),
+    ],
+)
 async def test_a_job_reads_back_exactly_as_it_was_added(
-    uow_factory: SqlUnitOfWorkFactory,
+    uow_factory: SqlUnitOfWorkFactory, payload: JobPayload
 ) -> None:
-    account_id = await new_account(uow_factory)
+    account = await new_account(uow_factory)
     original = job(
         "job-1",
-        account_id,
-        payload={"prompt": "ein Becher auf Marmor ☕", "sizes": [1080, 1350], "n": 1},
-        address=ReplyAddress("discord", "G1", channel="C9", interaction="tok-1", user_id="U7"),
-        queue="console:abc",
+        account,
+        payload=payload,
+        address=ReplyAddress(
+            "discord",
+            fields={"guild": "G1", "channel": "C9", "user_id": "U7"},
+            secrets={"interaction": "tok-1"},
+            secrets_expire_at=at(900),
+            final=False,
+        ),
         max_attempts=5,
         run_after=at(30),
         result={"note": "kept"},
     )
     await _add(uow_factory, original)
 
-    assert await _get(uow_factory, "job-1") == original
+    stored = await _get(uow_factory, "job-1")
+    assert stored == original
+    assert type(stored.payload) is type(payload)
+    assert (stored.kind, stored.route) == (payload.kind, "discord")
     async with uow_factory() as uow:
         assert await uow.jobs.get("no-such-job") is None
+
+
+async def test_a_job_for_a_terminal_reads_back_with_its_endpoint_and_on_another_wallet(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    account = await new_account(uow_factory)
+    async with uow_factory() as uow:
+        team = await uow.wallets.team("slack", "T1", T0)
+        await uow.commit()
+    original = job("job-1", account, wallet_id=team.id, address=console_address("term_abc"))
+    await _add(uow_factory, original)
+
+    stored = await _get(uow_factory, "job-1")
+    assert stored == original
+    assert (stored.wallet_id, stored.route, stored.address.endpoint) == (
+        team.id,
+        "console/term_abc",
+        "term_abc",
+    )

@@ -1,4 +1,5 @@
-"""Migrations build exactly the schema that the table definitions describe."""
+"""Migrations build exactly the schema that the table definitions describe, and carry
+data written under an earlier revision over into the current shapes."""
 
 from __future__ import annotations
 
@@ -55,7 +56,10 @@ async def test_check_constraints_carry_the_names_the_table_definitions_give_them
 
     async with engine.connect() as connection:
         assert await connection.run_sync(_check_constraints) == expected
-    assert ("accounts", "ck_accounts_balance_not_negative") in expected
+    assert expected == {
+        ("wallets", "ck_wallets_balance_not_negative"),
+        ("wallets", "ck_wallets_owner_fits_kind"),
+    }
 
 
 async def test_migrating_an_up_to_date_database_again_changes_nothing(
@@ -65,7 +69,7 @@ async def test_migrating_an_up_to_date_database_again_changes_nothing(
     await migrate_async(engine)
 
     async with engine.connect() as connection:
-        assert await connection.run_sync(_revision) == "0001"
+        assert await connection.run_sync(_revision) == "0002"
         assert await connection.run_sync(_differences) == []
 
 
@@ -87,6 +91,6 @@ async def test_the_blocking_migrate_also_works_when_called_inside_an_event_loop(
     engine = create_engine(f"sqlite+aiosqlite:///{database}")
     try:
         async with engine.connect() as connection:
-            assert await connection.run_sync(_revision) == "0001"
+            assert await connection.run_sync(_revision) == "0002"
     finally:
         await engine.dispose()
