@@ -9,7 +9,7 @@ import pytest
 
 from bot.bootstrap import App
 from tests.dbfixtures import *  # noqa: F403  (database_url, engine, uow_factory)
-from tests.harness import Chat, running_app
+from tests.harness import Chat, product_photo, running_app
 
 
 @pytest.fixture
@@ -22,3 +22,11 @@ async def app(tmp_path: Path, database_url: str) -> AsyncIterator[App]:
 @pytest.fixture
 def chat(app: App) -> Chat:
     return Chat(app)
+
+
+@pytest.fixture
+def photo(tmp_path: Path) -> Path:
+    """A product photo on disk (a teal box on a white studio background)."""
+    path = tmp_path / "box.png"
+    path.write_bytes(product_photo())
+    return path

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-
-from tests.harness import product_photo
 
 AIOE = str(Path(sys.executable).with_name("aioe"))
 GOLDEN = Path(__file__).parents[1] / "data" / "golden" / "console_session.txt"
@@ -24,9 +23,9 @@ def normalised(text: str, photo: Path) -> str:
     return text.replace(str(photo), "BOX")
 
 
-def test_credits_templates_help_and_imagine_read_as_they_always_did(tmp_path: Path) -> None:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
+def test_credits_templates_help_and_imagine_read_as_they_always_did(
+    tmp_path: Path, photo: Path
+) -> None:
     keep = {k: v for k, v in os.environ.items() if not k.startswith(("AIOE_", "OPENAI_"))}
     env = {**keep, "AIOE_DATA_DIR": str(tmp_path / "var"), "AIOE_LOG_LEVEL": "WARNING"}
     result = subprocess.run(
@@ -40,3 +39,6 @@ def test_credits_templates_help_and_imagine_read_as_they_always_did(tmp_path: Pa
     )
     assert result.returncode == 0, result.stderr
     assert normalised(result.stdout, photo) == GOLDEN.read_text()
+    with sqlite3.connect(tmp_path / "var" / "aioe.db") as database:  # exited once recorded
+        undelivered = database.execute("SELECT COUNT(*) FROM jobs WHERE delivered_at IS NULL")
+        assert undelivered.fetchone() == (0,)

@@ -21,7 +21,7 @@ from core.identity import Requester
 from core.model import JobStatus, ReplyAddress
 from core.replies import Images, Progress
 from tests.e2e.recorder import PLATFORM, URL_VARIABLE, recorder_server
-from tests.harness import product_photo, running_app
+from tests.harness import running_app
 
 AIOE = str(Path(sys.executable).with_name("aioe"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,10 +106,8 @@ async def test_migrate_creates_every_table(tmp_path: Path, database_url: str) ->
 
 
 async def test_a_worker_process_finishes_and_delivers_jobs_queued_by_another(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, photo: Path, database_url: str
 ) -> None:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
     data_dir = tmp_path / "var"
     async with recorder_server() as recorder, running_app(data_dir, database_url) as app:
         job_ids = [await imagine_for_recorder(app, photo, f"C{i}") for i in range(3)]
@@ -128,10 +126,8 @@ async def test_a_worker_process_finishes_and_delivers_jobs_queued_by_another(
 
 
 async def test_a_reply_no_process_could_deliver_waits_for_one_that_can(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, photo: Path, database_url: str
 ) -> None:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
     data_dir = tmp_path / "var"
     async with recorder_server() as recorder, running_app(data_dir, database_url) as app:
         job_id = await imagine_for_recorder(app, photo)
@@ -153,10 +149,8 @@ async def test_a_reply_no_process_could_deliver_waits_for_one_that_can(
 
 
 async def test_a_worker_killed_while_sending_a_reply_does_not_lose_it(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, photo: Path, database_url: str
 ) -> None:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
     data_dir = tmp_path / "var"
     async with recorder_server() as recorder, running_app(data_dir, database_url) as app:
         job_id = await imagine_for_recorder(app, photo)
@@ -185,10 +179,8 @@ async def test_a_worker_killed_while_sending_a_reply_does_not_lose_it(
 
 
 async def test_a_running_worker_refunds_the_jobs_of_a_terminal_killed_outright(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, photo: Path, database_url: str
 ) -> None:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
     data_dir = tmp_path / "var"
     env = environment(
         data_dir, database_url, AIOE_ENDPOINT_LEASE_SECONDS="3", AIOE_UPKEEP_SECONDS="1"

@@ -13,7 +13,7 @@ from core.errors import ActionRefused
 from core.identity import Requester
 from core.model import ReplyAddress
 from core.replies import Action, ActionKind, Error, Images, Progress, Text
-from tests.harness import Chat, product_photo
+from tests.harness import Chat
 
 ALICE = Requester("slack", "T1", "U1", "Alice")
 MALLORY = Requester("slack", "T1", "U9", "Mallory")
@@ -54,9 +54,7 @@ def test_every_altered_value_is_refused() -> None:
         ActionCodec("another-secret").decode(value)
 
 
-async def first_images(chat: Chat, tmp_path: Path) -> Images:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
+async def first_images(chat: Chat, photo: Path) -> Images:
     chat.app.deliveries.register("slack", chat)
     queued = await chat.app.bot.handle(
         ALICE, await translate(f"/imagine --image {photo} --format square"), ADDRESS
@@ -71,9 +69,9 @@ async def first_images(chat: Chat, tmp_path: Path) -> Images:
 
 
 async def test_more_like_this_pressed_by_the_requester_queues_a_reroll(
-    chat: Chat, tmp_path: Path
+    chat: Chat, photo: Path
 ) -> None:
-    done = await first_images(chat, tmp_path)
+    done = await first_images(chat, photo)
     reroll, reformat = done.images[0].actions
     pressed = await chat.app.bot.press(ALICE, chat.app.bot.actions.encode(reroll), ADDRESS)
     assert isinstance(pressed, Progress) and "1 image(s)" in pressed.text
@@ -86,9 +84,9 @@ async def test_more_like_this_pressed_by_the_requester_queues_a_reroll(
 
 
 async def test_a_button_pressed_by_someone_else_is_refused_in_one_sentence(
-    chat: Chat, tmp_path: Path
+    chat: Chat, photo: Path
 ) -> None:
-    done = await first_images(chat, tmp_path)
+    done = await first_images(chat, photo)
     value = chat.app.bot.actions.encode(done.images[0].actions[0])
     refused = await chat.app.bot.press(MALLORY, value, ADDRESS)
     assert refused == Error(
@@ -101,8 +99,8 @@ async def test_a_button_pressed_by_someone_else_is_refused_in_one_sentence(
     assert await chat.count("jobs") == 1  # neither press queued anything
 
 
-async def test_other_formats_without_a_choice_asks_for_one(chat: Chat, tmp_path: Path) -> None:
-    done = await first_images(chat, tmp_path)
+async def test_other_formats_without_a_choice_asks_for_one(chat: Chat, photo: Path) -> None:
+    done = await first_images(chat, photo)
     value = chat.app.bot.actions.encode(done.images[0].actions[1])
     reply = await chat.app.bot.press(ALICE, value, ADDRESS)
     assert reply == Error("Pick one of the options first.")

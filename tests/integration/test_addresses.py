@@ -15,7 +15,6 @@ from core.identity import Requester
 from core.model import Job, ReplyAddress
 from core.outbox import OutboxPolicy
 from core.replies import Images, Progress, Reply
-from tests.harness import product_photo
 
 ALICE = Requester("slack", "T1", "U1", "Alice")
 
@@ -30,9 +29,7 @@ class Recording:
         self.sent.append((address, reply))
 
 
-async def queue(app: App, tmp_path: Path, address: ReplyAddress) -> str:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
+async def queue(app: App, photo: Path, address: ReplyAddress) -> str:
     command = await translate(f"/imagine --image {photo} --format square")
     reply = await app.bot.handle(ALICE, command, address)
     assert isinstance(reply, Progress)
@@ -54,10 +51,10 @@ def slack(app: App) -> Recording:
 
 
 async def test_a_job_readdressed_under_its_parent_message_delivers_there(
-    app: App, slack: Recording, tmp_path: Path
+    app: App, slack: Recording, photo: Path
 ) -> None:
     pending = ReplyAddress("slack", fields={"channel": "C1"}, final=False)
-    job_id = await queue(app, tmp_path, pending)
+    job_id = await queue(app, photo, pending)
     worker = app.worker("w", routes=("slack",))
     assert await worker.drain() == 1
     assert slack.sent == []  # held: the adapter has not posted its parent message yet
@@ -69,11 +66,9 @@ async def test_a_job_readdressed_under_its_parent_message_delivers_there(
 
 
 async def test_a_held_reply_goes_to_the_first_address_if_none_follows(
-    app: App, slack: Recording, tmp_path: Path
+    app: App, slack: Recording, photo: Path
 ) -> None:
-    job_id = await queue(
-        app, tmp_path, ReplyAddress("slack", fields={"channel": "C1"}, final=False)
-    )
+    job_id = await queue(app, photo, ReplyAddress("slack", fields={"channel": "C1"}, final=False))
     assert await app.worker("w", routes=("slack",)).drain() == 1
     assert await app.outbox.flush() == 0
     app.outbox.policy = OutboxPolicy(hold_seconds=0)
@@ -83,13 +78,13 @@ async def test_a_held_reply_goes_to_the_first_address_if_none_follows(
 
 
 async def test_an_interaction_token_is_wiped_once_the_reply_is_delivered(
-    app: App, slack: Recording, tmp_path: Path
+    app: App, slack: Recording, photo: Path
 ) -> None:
     later = datetime.now(UTC) + timedelta(minutes=15)
     address = ReplyAddress(
         "slack", fields={"channel": "C1"}, secrets={"token": "xyz"}, secrets_expire_at=later
     )
-    job_id = await queue(app, tmp_path, address)
+    job_id = await queue(app, photo, address)
     assert (await stored(app, job_id)).address.secrets == {"token": "xyz"}
     assert await app.worker("w", routes=("slack",)).drain() == 1
     assert slack.sent[0][0].secrets == {"token": "xyz"}  # the delivery could use it
@@ -97,13 +92,13 @@ async def test_an_interaction_token_is_wiped_once_the_reply_is_delivered(
 
 
 async def test_an_interaction_token_is_wiped_when_it_expires_undelivered(
-    app: App, tmp_path: Path
+    app: App, photo: Path
 ) -> None:
     soon = datetime.now(UTC) + timedelta(seconds=1)
     address = ReplyAddress(
         "slack", fields={"channel": "C1"}, secrets={"token": "xyz"}, secrets_expire_at=soon
     )
-    job_id = await queue(app, tmp_path, address)
+    job_id = await queue(app, photo, address)
     async with app.uow_factory() as uow:
         assert await uow.jobs.wipe_secrets(datetime.now(UTC)) == 0
         assert await uow.jobs.wipe_secrets(soon + timedelta(seconds=1)) == 1
@@ -112,9 +107,9 @@ async def test_an_interaction_token_is_wiped_when_it_expires_undelivered(
 
 
 async def test_a_delivery_reads_an_images_bytes_by_its_id(
-    app: App, slack: Recording, tmp_path: Path
+    app: App, slack: Recording, photo: Path
 ) -> None:
-    await queue(app, tmp_path, ReplyAddress("slack", fields={"channel": "C1"}))
+    await queue(app, photo, ReplyAddress("slack", fields={"channel": "C1"}))
     assert await app.worker("w", routes=("slack",)).drain() == 1
     ((_, reply),) = slack.sent
     assert isinstance(reply, Images)

@@ -12,7 +12,7 @@ from core.idempotency import Idempotency
 from core.identity import Requester
 from core.model import ReplyAddress
 from core.replies import Error, Progress, Statement
-from tests.harness import Chat, product_photo, running_app
+from tests.harness import Chat, running_app
 
 ALICE = Requester("slack", "T1", "U1", "Alice")
 ADDRESS = ReplyAddress("slack", fields={"channel": "C1"})
@@ -31,10 +31,8 @@ async def jobs_and_balance(app: App) -> tuple[int, int]:
 
 
 async def test_a_repeated_request_gets_the_first_answer_and_queues_nothing_new(
-    app: App, tmp_path: Path
+    app: App, photo: Path
 ) -> None:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
     first = await imagine(app, photo, "Ev0001")
     again = await imagine(app, photo, "Ev0001")
     assert isinstance(first, Progress) and again == first
@@ -45,10 +43,8 @@ async def test_a_repeated_request_gets_the_first_answer_and_queues_nothing_new(
 
 
 async def test_concurrent_deliveries_of_one_request_to_two_servers_queue_one_job(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, photo: Path, database_url: str
 ) -> None:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
     data_dir = tmp_path / "var"
     async with (
         running_app(data_dir, database_url) as one,
@@ -74,10 +70,8 @@ async def test_a_repeated_refusal_is_the_same_sentence_and_costs_nothing(
 
 
 async def test_a_request_whose_first_handler_died_is_taken_over_after_its_lease(
-    app: App, tmp_path: Path
+    app: App, photo: Path
 ) -> None:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
     account = await app.bot.open_account(ALICE)
     key = Idempotency.scoped("slack", account.id, "Ev0005")
     past = datetime.now(UTC) - timedelta(minutes=5)
@@ -90,9 +84,7 @@ async def test_a_request_whose_first_handler_died_is_taken_over_after_its_lease(
     assert await jobs_and_balance(app) == (1, 8)
 
 
-async def test_one_platform_id_from_two_people_is_two_requests(app: App, tmp_path: Path) -> None:
-    photo = tmp_path / "box.png"
-    photo.write_bytes(product_photo())
+async def test_one_platform_id_from_two_people_is_two_requests(app: App, photo: Path) -> None:
     await imagine(app, photo, "Ev0006")  # Alice spends 2 of her 10
     bob = Requester("slack", "T1", "U2", "Bob")
     command = await translate("/credits")
