@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.blobs.local import LocalBlobStore
 from adapters.fetch.guard import GuardedFetcher
@@ -37,6 +37,9 @@ from core.ports import BlobStore, Describer, ImageProvider, Moderator
 from core.queueing import Enqueuer
 from core.sources import Sources
 from core.templates import Catalog, load_catalog
+
+if TYPE_CHECKING:
+    from adapters.slack.setup import SlackSide
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ class App:
     outbox: Outbox
     idempotency: Idempotency
     image_files: ImageFiles
+    slack: SlackSide | None = None
     workers: list[Worker] = field(default_factory=list)
 
     def worker(self, name: str | None = None, routes: tuple[str, ...] | None = None) -> Worker:
@@ -163,11 +167,36 @@ async def build_imaging(
     )
 
 
-def build_deliveries(settings: Settings, image_files: ImageFiles) -> Deliveries:
+def build_slack(
+    settings: Settings, engine: Any, image_files: ImageFiles, secret: str
+) -> SlackSide | None:
+    """The Slack side when Slack is configured (a bot token, or OAuth client settings)."""
+    if not settings.slack_configured:
+        return None
+    from adapters.slack.setup import SlackConfig, SlackSide
+
+    config = SlackConfig(
+        api_url=settings.slack_api_url,
+        secret=secret,
+        bot_token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        app_token=settings.slack_app_token,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+    )
+    return SlackSide(config, engine, image_files)
+
+
+def build_deliveries(
+    settings: Settings, image_files: ImageFiles, slack: SlackSide | None
+) -> Deliveries:
     """The delivery of every chat platform that is configured, in every process (the
-    terminal's is added where a terminal runs). Slack and Discord join here as their
-    adapters land; deliveries that upload files read them through ``image_files``."""
-    return Deliveries()
+    terminal's is added where a terminal runs); those that upload files read them
+    through ``image_files``."""
+    deliveries = Deliveries()
+    if slack is not None:
+        deliveries.register("slack", slack.delivery)
+    return deliveries
 
 
 def build_blobs(settings: Settings) -> BlobStore:
@@ -245,7 +274,8 @@ async def bootstrap(
                 worker.wake.set()
 
         image_files = ImageFiles(uow_factory, blobs)
-        deliveries = build_deliveries(settings, image_files)
+        slack = build_slack(settings, engine, image_files, secret)
+        deliveries = build_deliveries(settings, image_files, slack)
         outbox = Outbox(
             owner=process_name(),
             uow_factory=uow_factory,
@@ -288,5 +318,6 @@ async def bootstrap(
             outbox=outbox,
             idempotency=idempotency,
             image_files=image_files,
+            slack=slack,
             workers=workers,
         )

@@ -10,6 +10,7 @@ import typer
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
+    from contextlib import AbstractAsyncContextManager
     from typing import Any
 
     from bot.bootstrap import App
@@ -65,7 +66,7 @@ async def _run_all(settings: Settings, host: str, port: int) -> None:
     from bot.bootstrap import bootstrap
     from bot.web import start_web
 
-    async with bootstrap(settings) as built:
+    async with bootstrap(settings) as built, _receivers(built):
         runner = await start_web(built, host, port)
         try:
             sys.stdout.write(
@@ -75,6 +76,16 @@ async def _run_all(settings: Settings, host: str, port: int) -> None:
             await _chat(built, "you", json_mode=False)
         finally:
             await runner.cleanup()
+
+
+def _receivers(built: App) -> AbstractAsyncContextManager[None]:
+    """Platform connections that receive requests without HTTP: Slack's Socket Mode."""
+    import contextlib
+
+    slack = built.slack
+    if slack is not None and slack.config.app_token:
+        return slack.socket_mode(built.bot, built.catalog)
+    return contextlib.nullcontext()
 
 
 async def _chat(built: App, user: str, *, json_mode: bool) -> None:
@@ -133,7 +144,7 @@ def serve(
         from bot.bootstrap import bootstrap
         from bot.web import start_web
 
-        async with bootstrap(settings) as built:
+        async with bootstrap(settings) as built, _receivers(built):
             runner = await start_web(built, host, port)
             sys.stdout.write(f"serving on http://{host}:{port}\n")
             sys.stdout.flush()

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     fetch_allow: str = ""
 
+    slack_api_url: str = "https://slack.com/api/"
+    slack_bot_token: str | None = Field(None, validation_alias=_vendor("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = Field(None, validation_alias=_vendor("SLACK_SIGNING_SECRET"))
+    slack_app_token: str | None = Field(None, validation_alias=_vendor("SLACK_APP_TOKEN"))
+    slack_client_id: str | None = Field(None, validation_alias=_vendor("SLACK_CLIENT_ID"))
+    slack_client_secret: str | None = Field(None, validation_alias=_vendor("SLACK_CLIENT_SECRET"))
+
     openai_api_key: str | None = Field(None, validation_alias=_vendor("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_vendor("OPENAI_BASE_URL"))
 
@@ -92,6 +99,12 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(FETCH_ALLOW_EXPECTED) from None
         return value
+
+    @property
+    def slack_configured(self) -> bool:
+        """A Slack app this process can deliver for: one workspace's bot token, or OAuth
+        installs kept in the database."""
+        return bool(self.slack_bot_token or (self.slack_client_id and self.slack_client_secret))
 
     @property
     def resolved_database_url(self) -> str:

@@ -122,7 +122,18 @@ def create_web_app(app: App) -> web.Application:
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     web_app.router.add_get("/i/{token}", image)
+    if app.slack is not None and app.slack.config.signing_secret:
+        _mount_slack(web_app, app)
     return web_app
+
+
+def _mount_slack(web_app: web.Application, app: App) -> None:
+    """Slack's commands, events and interactivity (signatures verified by bolt), and
+    the OAuth install pages when Slack OAuth is configured."""
+    from adapters.slack.http import mount
+
+    assert app.slack is not None
+    mount(web_app.router, app.slack.bolt_app(app.bot, app.catalog))
 
 
 async def start_web(app: App, host: str, port: int) -> web.AppRunner:

@@ -49,7 +49,9 @@ class Words:
             ) from None
 
 
-Builder = Callable[[Words], Awaitable[Command]]
+#: Reads what ``--image`` names: a file in the terminal; other platforms refuse it.
+UploadReader = Callable[[str], Awaitable[ImageUpload]]
+Builder = Callable[[Words, UploadReader], Awaitable[Command]]
 
 
 def split(line: str, allowed: dict[str, frozenset[str]]) -> Words:
@@ -102,11 +104,11 @@ async def read_upload(path: str) -> ImageUpload:
     return ImageUpload(data=data, filename=Path(path).name)
 
 
-async def _imagine(words: Words) -> Command:
+async def _imagine(words: Words, uploads: UploadReader) -> Command:
     image_path = words.options.get("image")
     return Imagine(
         prompt=" ".join(words.rest),
-        image=await read_upload(image_path) if image_path else None,
+        image=await uploads(image_path) if image_path else None,
         url=words.options.get("url"),
         template=words.options.get("template"),
         format=words.options.get("format"),
@@ -114,12 +116,12 @@ async def _imagine(words: Words) -> Command:
     )
 
 
-async def _describe(words: Words) -> Command:
+async def _describe(words: Words, uploads: UploadReader) -> Command:
     if words.rest:
         raise BadInput(messages.BAD_OPTIONS.format(detail="/describe takes --image or --url"))
     image_path = words.options.get("image")
     return Describe(
-        image=await read_upload(image_path) if image_path else None,
+        image=await uploads(image_path) if image_path else None,
         url=words.options.get("url"),
     )
 
@@ -130,17 +132,17 @@ def _arguments(words: Words, count: int, usage: str) -> list[str]:
     return words.rest
 
 
-async def _reroll(words: Words) -> Command:
+async def _reroll(words: Words, uploads: UploadReader) -> Command:
     (image_id,) = _arguments(words, 1, "/reroll IMAGE_ID")
     return Reroll(image_id=image_id)
 
 
-async def _reformat(words: Words) -> Command:
+async def _reformat(words: Words, uploads: UploadReader) -> Command:
     image_id, fmt = _arguments(words, 2, "/reformat IMAGE_ID FORMAT")
     return Reformat(image_id=image_id, format=fmt)
 
 
-async def _cancel(words: Words) -> Command:
+async def _cancel(words: Words, uploads: UploadReader) -> Command:
     (job_id,) = _arguments(words, 1, "/cancel JOB_ID")
     return Cancel(job_id=job_id)
 
@@ -155,16 +157,17 @@ COMMANDS: dict[str, tuple[frozenset[str], Builder]] = {
     "/reroll": (frozenset(), _reroll),
     "/reformat": (frozenset(), _reformat),
     "/cancel": (frozenset(), _cancel),
-    "/templates": (frozenset(), lambda _: _constant(ListTemplates())),
-    "/credits": (frozenset(), lambda _: _constant(ShowCredits())),
-    "/help": (frozenset(), lambda _: _constant(Help())),
+    "/templates": (frozenset(), lambda _, __: _constant(ListTemplates())),
+    "/credits": (frozenset(), lambda _, __: _constant(ShowCredits())),
+    "/help": (frozenset(), lambda _, __: _constant(Help())),
 }
 
 
-async def translate(line: str) -> Command:
-    """The command a terminal line asks for; raises ``BadInput`` with one sentence."""
+async def translate(line: str, uploads: UploadReader = read_upload) -> Command:
+    """The command a line asks for; raises ``BadInput`` with one sentence. Slack and
+    Discord accept the same lines (``/aioe imagine …``), with their own ``uploads``."""
     line = line.strip()
     if not line.startswith("/"):
         raise BadInput(messages.NOT_A_COMMAND)
     words = split(line, {name: options for name, (options, _) in COMMANDS.items()})
-    return await COMMANDS[words.name][1](words)
+    return await COMMANDS[words.name][1](words, uploads)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -194,4 +196,37 @@ endpoints = sa.Table(
     sa.Column("route", sa.String(), primary_key=True),
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+
+# Slack installs (several workspaces over OAuth), built by slack_sdk's own builders so its
+# stores' queries fit them. Their timestamps are naive UTC, as slack_sdk writes them; their
+# primary keys take our names, their indexes keep the names slack_sdk gives them.
+#: Columns holding secrets, stored as Fernet ciphertext (``adapters.slack.installs``).
+SLACK_BOT_SECRETS = ("bot_token", "bot_refresh_token")
+SLACK_INSTALLATION_SECRETS = (
+    *SLACK_BOT_SECRETS,
+    "user_token",
+    "user_refresh_token",
+    "incoming_webhook_url",
+)
+
+
+def _as_text(table: sa.Table, names: tuple[str, ...]) -> sa.Table:
+    """Ciphertext is about 2.2 times as long as its token plus 80 characters: more than the
+    builders' VARCHAR(200), which PostgreSQL enforces, holds for a rotating token."""
+    for name in names:
+        table.c[name].type = sa.Text()
+    return table
+
+
+slack_installations = _as_text(
+    AsyncSQLAlchemyInstallationStore.build_installations_table(metadata, "slack_installations"),
+    SLACK_INSTALLATION_SECRETS,
+)
+slack_bots = _as_text(
+    AsyncSQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots"), SLACK_BOT_SECRETS
+)
+slack_oauth_states = AsyncSQLAlchemyOAuthStateStore.build_oauth_states_table(
+    metadata, "slack_oauth_states"
 )

@@ -102,8 +102,8 @@ def main() -> None:
 
     original = bot.bootstrap.build_deliveries
 
-    def with_recorder(settings: Any, files: ImageFiles) -> Any:
-        deliveries = original(settings, files)
+    def with_recorder(settings: Any, files: ImageFiles, *others: Any) -> Any:
+        deliveries = original(settings, files, *others)
         deliveries.register(PLATFORM, RecorderDelivery(os.environ[URL_VARIABLE], files))
         return deliveries
 

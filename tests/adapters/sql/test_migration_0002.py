@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.engine import alembic_config, create_engine, migrate_async
+from adapters.sql.engine import alembic_config as _alembic_config
 from adapters.sql.tables import UtcDateTime, metadata
 from adapters.sql.uow import SqlUnitOfWorkFactory
 from core.identity import Identity
@@ -25,6 +27,8 @@ from core.model import Job, JobStatus, Movement, PostResult, ReplyAddress, Walle
 from core.payloads import DescribePayload, ImaginePayload, ReformatPayload, SourceRef
 from core.replies import Error, ImageOut, Images, reply_from_data
 from tests.adapters.sql.builders import T0, at
+
+HEAD = ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 TIME = UtcDateTime()
 
@@ -405,7 +409,7 @@ async def test_the_upgraded_database_has_exactly_the_current_schema(
     upgraded: AsyncEngine,
 ) -> None:
     async with upgraded.connect() as connection:
-        assert await connection.run_sync(_revision) == "0002"
+        assert await connection.run_sync(_revision) == HEAD
         assert await connection.run_sync(_differences) == []
 
 

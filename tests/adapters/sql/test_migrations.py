@@ -8,11 +8,15 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import CheckConstraint, Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sql.engine import alembic_config as _alembic_config
 from adapters.sql.engine import create_engine, migrate, migrate_async
 from adapters.sql.tables import metadata
+
+HEAD = ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -69,7 +73,7 @@ async def test_migrating_an_up_to_date_database_again_changes_nothing(
     await migrate_async(engine)
 
     async with engine.connect() as connection:
-        assert await connection.run_sync(_revision) == "0002"
+        assert await connection.run_sync(_revision) == HEAD
         assert await connection.run_sync(_differences) == []
 
 
@@ -91,6 +95,6 @@ async def test_the_blocking_migrate_also_works_when_called_inside_an_event_loop(
     engine = create_engine(f"sqlite+aiosqlite:///{database}")
     try:
         async with engine.connect() as connection:
-            assert await connection.run_sync(_revision) == "0002"
+            assert await connection.run_sync(_revision) == HEAD
     finally:
         await engine.dispose()

@@ -1,0 +1,126 @@
+"""Builds the Slack side from settings: tokens, the delivery, and the bolt app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack.app import SlackAdapter
+from adapters.slack.delivery import SlackDelivery, SlackWeb
+from adapters.slack.files import SlackFiles
+from adapters.slack.installs import (
+    EncryptedInstallationStore,
+    FixedToken,
+    SlackTokens,
+    StoredTokens,
+    TokenCipher,
+    oauth_state_store,
+)
+from core.actions import ActionCodec
+from core.app import Bot
+from core.files import ImageFiles
+from core.templates import Catalog
+
+#: The least bot scopes that work (config/slack_manifest.yml lists the same).
+SCOPES = (
+    "app_mentions:read",
+    "chat:write",
+    "commands",
+    "files:read",
+    "files:write",
+    "im:history",
+    "im:write",
+)
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    """What the Slack side needs from settings."""
+
+    api_url: str
+    secret: str
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+
+class SlackSide:
+    """The Slack delivery (every process) and, on demand, the bolt app (processes that
+    receive Slack's requests)."""
+
+    def __init__(self, config: SlackConfig, engine: AsyncEngine, files: ImageFiles) -> None:
+        self.config = config
+        self._engine = engine
+        self.store: EncryptedInstallationStore | None = None
+        tokens: SlackTokens
+        if config.oauth:
+            self.store = EncryptedInstallationStore(
+                client_id=str(config.client_id),
+                engine=engine,
+                cipher=TokenCipher(config.secret),
+            )
+            tokens = StoredTokens(self.store)
+        else:
+            tokens = FixedToken(str(config.bot_token))
+        self.web = SlackWeb(tokens, config.api_url)
+        self.delivery = SlackDelivery(self.web, files, ActionCodec(config.secret))
+
+    def bolt_app(self, bot: Bot, catalog: Catalog) -> AsyncApp:
+        """The bolt app with every listener; verifies Slack's signatures when requests
+        come over HTTP (a signing secret is then required)."""
+        config = self.config
+        client = AsyncWebClient(
+            token=None if config.oauth else config.bot_token, base_url=config.api_url
+        )
+        oauth = None
+        if config.oauth and self.store is not None:
+            oauth = AsyncOAuthSettings(
+                client_id=config.client_id,
+                client_secret=config.client_secret,
+                scopes=list(SCOPES),
+                installation_store=self.store,
+                state_store=oauth_state_store(self._engine),
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+            )
+        app = AsyncApp(
+            client=client,
+            signing_secret=config.signing_secret,
+            request_verification_enabled=bool(config.signing_secret),
+            installation_store=self.store,
+            oauth_settings=oauth,
+        )
+        if self.store is not None:
+            app.enable_token_revocation_listeners()
+        SlackAdapter(
+            bot=bot,
+            catalog=catalog,
+            web=self.web,
+            delivery=self.delivery,
+            files=SlackFiles(config.api_url),
+        ).register(app)
+        return app
+
+    @asynccontextmanager
+    async def socket_mode(self, bot: Bot, catalog: Catalog) -> AsyncIterator[None]:
+        """Receive Slack's requests over a Socket Mode connection (no public URL)."""
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        handler = AsyncSocketModeHandler(self.bolt_app(bot, catalog), self.config.app_token)
+        await handler.connect_async()
+        try:
+            yield
+        finally:
+            await handler.close_async()

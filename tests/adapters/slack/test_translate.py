@@ -1,0 +1,69 @@
+"""Slack's slash commands and messages read as the terminal's lines do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from adapters.slack.app import COMMANDS as TOP_LEVEL
+from adapters.slack.app import wants_form
+from adapters.slack.setup import SCOPES
+from adapters.slack.translate import ATTACH_INSTEAD, UMBRELLA, command_of, line_of, mention_text
+from core.commands import COMMANDS, Imagine, Reformat, ShowCredits
+from core.errors import BadInput
+
+MANIFEST = Path(__file__).parents[3] / "config" / "slack_manifest.yml"
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "line"),
+    [
+        ("/aioe", "imagine --url https://shop.example/p", "/imagine --url https://shop.example/p"),
+        ("/aioe", "/credits", "/credits"),
+        ("/aioe", "", "/help"),
+        ("/imagine", "a mug --format story", "/imagine a mug --format story"),
+        ("/credits", "", "/credits"),
+    ],
+)
+def test_a_slash_command_is_the_terminal_line_it_stands_for(
+    command: str, text: str, line: str
+) -> None:
+    assert line_of(command, text) == line
+
+
+async def test_every_command_core_knows_works_through_the_umbrella_command() -> None:
+    for name in COMMANDS:
+        arguments = {"reroll": " img_1", "reformat": " img_1 story", "cancel": " job_1"}
+        parsed = await command_of(UMBRELLA, name + arguments.get(name, ""))
+        assert parsed.name == name
+    assert await command_of(UMBRELLA, "reformat img_1 story") == Reformat("img_1", "story")
+    assert await command_of("/credits", "") == ShowCredits()
+
+
+async def test_a_file_path_is_refused_with_a_sentence_on_attaching_instead() -> None:
+    with pytest.raises(BadInput) as refused:
+        await command_of("/imagine", "--image ./mug.jpg")
+    assert refused.value.message == ATTACH_INSTEAD
+
+
+async def test_mentions_leave_the_prompt_and_options() -> None:
+    text = mention_text("<@U0LAN0Z89> a mug on marble  --format story")
+    assert await command_of("/imagine", text) == Imagine(prompt="a mug on marble", format="story")
+
+
+def test_imagine_with_no_text_opens_the_form() -> None:
+    assert wants_form("/imagine", "  ") and wants_form("/aioe", "imagine")
+    assert not wants_form("/imagine", "a mug") and not wants_form("/credits", "")
+
+
+def test_the_manifest_declares_every_command_scope_and_event_the_app_uses() -> None:
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    declared = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert declared == {UMBRELLA, *TOP_LEVEL}
+    assert manifest["oauth_config"]["scopes"]["bot"] == list(SCOPES)
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert events == {"app_mention", "message.im", "app_uninstalled", "tokens_revoked"}
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert shortcut["callback_id"] == "aioe.make_images"
