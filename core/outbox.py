@@ -83,9 +83,10 @@ class Outbox:
     async def send(self, job: Job) -> bool:
         """Send one finished job's reply now, if this process can and nothing holds it
         back; ``True`` when the platform took it."""
-        if not job.address.final or not self._deliveries.can_deliver(job.address):
+        if not self._deliveries.can_deliver(job.address):
             return False
-        return await self._claim_and_send(job.id)
+        # The address in hand may be stale (re-addressed meanwhile): the claim decides.
+        return await self._claim_and_send(job.id, final_only=True)
 
     async def flush(self, limit: int = 20) -> int:
         """Send replies that are due (failed before, held, or left by a dead process);
@@ -102,10 +103,14 @@ class Outbox:
             sent += await self._claim_and_send(job_id)
         return sent
 
-    async def _claim_and_send(self, job_id: str) -> bool:
+    async def _claim_and_send(self, job_id: str, *, final_only: bool = False) -> bool:
         async with self._uow() as uow:
             job = await uow.jobs.claim_delivery(
-                job_id, self.owner, self._clock(), self.policy.lease_seconds
+                job_id,
+                self.owner,
+                self._clock(),
+                self.policy.lease_seconds,
+                final_only=final_only,
             )
             await uow.commit()
         if job is None:

@@ -204,10 +204,16 @@ class JobRepository(Protocol):
         ...
 
     async def claim_delivery(
-        self, job_id: str, owner: str, now: datetime, lease_seconds: float
+        self,
+        job_id: str,
+        owner: str,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        final_only: bool = False,
     ) -> Job | None:
         """Lease the delivery of one job's reply; ``None`` if it was delivered or someone
-        else holds a live claim."""
+        else holds a live claim (or, with ``final_only``, its address is not final)."""
         ...
 
     async def mark_delivered(self, job_id: str, owner: str, now: datetime) -> bool:

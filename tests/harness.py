@@ -63,11 +63,24 @@ class Chat:
         return account.balance
 
     async def count(self, table: str) -> int:
-        from sqlalchemy import text
+        return await count_rows(self.app, table)
 
-        async with self.app.engine.connect() as connection:
-            result = await connection.execute(text(f"SELECT COUNT(*) FROM {table}"))
-            return int(result.scalar_one())
+
+async def count_rows(app: App, table: str, where: str = "") -> int:
+    """Rows in ``table``, read without taking SQLite's write lock (a test polling with a
+    writing transaction would queue the bot's own writers behind it)."""
+    from sqlalchemy import text
+
+    from adapters.sql.engine import READONLY_OPTION
+
+    async with app.engine.connect() as connection:
+        option = (
+            "postgresql_readonly" if connection.dialect.name == "postgresql" else READONLY_OPTION
+        )
+        reading = await connection.execution_options(**{option: True})
+        condition = f" WHERE {where}" if where else ""
+        result = await reading.execute(text(f"SELECT COUNT(*) FROM {table}{condition}"))
+        return int(result.scalar_one())
 
 
 def blob_files(data_dir: Path) -> list[Path]:

@@ -225,13 +225,23 @@ class SqlJobRepository:
         return [row.id for row in rows]
 
     async def claim_delivery(
-        self, job_id: str, owner: str, now: datetime, lease_seconds: float
+        self,
+        job_id: str,
+        owner: str,
+        now: datetime,
+        lease_seconds: float,
+        *,
+        final_only: bool = False,
     ) -> Job | None:
-        """Lease one reply's delivery to ``owner``; ``None`` if it is delivered or held."""
+        """Lease one reply's delivery to ``owner``; ``None`` if it is delivered or held
+        (or, with ``final_only``, still waiting for its final address)."""
+        conditions = [jobs.c.id == job_id, _deliverable(now)]
+        if final_only:
+            conditions.append(jobs.c.address_final.is_(True))
         claimed = (
             await self._connection.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id, _deliverable(now))
+                .where(*conditions)
                 .values(
                     delivery_owner=owner,
                     delivery_lease_expires_at=now + timedelta(seconds=lease_seconds),
