@@ -45,10 +45,9 @@ def signed_headers(
 
 
 @dataclass
-class SlackRig:
-    """One running bot (``app``, serving at ``events_url``) and the fake Slack it talks to."""
+class SlackSender:
+    """Sends requests to a bot's ``events_url`` as Slack does, signed."""
 
-    app: App
     slack: FakeSlack
     events_url: str
     channel: str
@@ -110,9 +109,21 @@ class SlackRig:
         body = urlencode({"payload": json.dumps(payload)})
         return await self.post(body, "application/x-www-form-urlencoded")
 
+
+@dataclass
+class SlackRig(SlackSender):
+    """One running bot in this process (``app``) and the fake Slack it talks to."""
+
+    app: App | None = None
+
+    @property
+    def bot(self) -> App:
+        assert self.app is not None
+        return self.app
+
     async def finish_jobs(self) -> int:
         """Run every due job in this process (its deliveries include Slack's)."""
-        return await self.app.worker("slack-test-worker").drain()
+        return await self.bot.worker("slack-test-worker").drain()
 
     async def count(self, table: str) -> int:
         from sqlalchemy import text
@@ -149,6 +160,6 @@ async def slack_rig(tmp_path: Path, database_url: str, **settings: Any) -> Async
         ) as app:
             runner = await start_web(app, "127.0.0.1", port)
             try:
-                yield SlackRig(app, slack, f"http://127.0.0.1:{port}/slack/events", channel)
+                yield SlackRig(slack, f"http://127.0.0.1:{port}/slack/events", channel, app)
             finally:
                 await runner.cleanup()

@@ -40,12 +40,13 @@ async def jobs_done(rig: SlackRig, count: int) -> None:
     """Wait for the listeners to queue ``count`` jobs, run them, and wait until every
     reply was delivered (a job may finish before its adapter re-addressed it)."""
     await eventually(lambda: _count_jobs(rig, count))
-    assert await rig.finish_jobs() == count
-    await eventually(lambda: _all_delivered(rig))
+    await eventually(lambda: _all_delivered(rig))  # a job the adapter is re-addressing
+    # is locked for that moment, and skipped by a claim: run the worker until it is done
 
 
 async def _all_delivered(rig: SlackRig) -> bool:
-    return await count_rows(rig.app, "jobs", "delivered_at IS NULL") == 0
+    await rig.finish_jobs()
+    return await count_rows(rig.bot, "jobs", "delivered_at IS NULL") == 0
 
 
 async def _count_jobs(rig: SlackRig, count: int) -> bool:
@@ -226,7 +227,7 @@ async def test_more_like_this_works_for_the_requester_and_no_one_else(rig: Slack
     status, _ = await rig.interaction(press(USER))
     assert status == 200
     await eventually(lambda: _count_jobs(rig, 2))
-    async with rig.app.uow_factory(readonly=True) as uow:
+    async with rig.bot.uow_factory(readonly=True) as uow:
         account = await uow.accounts.find(Identity("slack", DEFAULT_TEAM, USER))
         assert account is not None
         jobs = await uow.jobs.unfinished(account.id)
