@@ -13,6 +13,7 @@ from PIL import Image
 
 from core.identity import Identity
 from core.model import JobStatus
+from tests.fakes.shop import PRODUCT_PATH, serve_shop
 from tests.fakes.slack_server import DEFAULT_BOT_TOKEN, DEFAULT_TEAM
 from tests.harness import count_rows, product_photo
 from tests.integration.slack_harness import (
@@ -168,8 +169,7 @@ async def test_imagine_with_no_text_opens_the_form_and_the_form_makes_images(
     assert status == 200 and took < DEADLINE
     await jobs_done(rig, 1)
     (parent,) = [m for m in rig.slack.messages_in(rig.channel) if m.thread_ts is None]
-    first = parent.previous[0] if parent.previous else parent
-    asked = first.text if hasattr(first, "text") else first["text"]
+    asked = parent.previous[0]["text"] if parent.previous else parent.text
     assert f"<@{USER}> asked for" in asked
     assert "Here you are" in parent.text  # the parent says how the job ended
     assert rig.slack.uploads
@@ -274,3 +274,47 @@ async def test_forged_stale_and_malformed_signatures_are_refused_with_no_side_ef
                 assert sent.status == 401, headers
     assert [await rig.count(t) for t in ("accounts", "jobs", "ledger", "requests")] == before
     assert len(rig.slack.calls) == calls_before  # nothing was even looked up at Slack
+
+
+async def test_imagine_from_a_product_url_threads_its_results_under_a_parent_message(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with (
+        serve_shop() as (base, port),
+        slack_rig(tmp_path, database_url, fetch_allow=f"127.0.0.1:{port}") as rig,
+    ):
+        status, took = await rig.command("/imagine", f"--url {base}{PRODUCT_PATH}")
+        assert status == 200 and took < DEADLINE
+        await jobs_done(rig, 1)
+        (parent,) = [m for m in rig.slack.messages_in(rig.channel) if m.thread_ts is None]
+        asked = parent.previous[0]["text"] if parent.previous else parent.text
+        assert asked.startswith(f"<@{USER}> asked for /imagine --url")
+        assert "Here you are" in parent.text  # updated when the job ended
+        (upload,) = rig.slack.uploads
+        assert (upload.channel, upload.thread_ts) == (rig.channel, parent.ts)
+        assert png_size(upload.data) == (1080, 1080)
+
+
+async def test_where_the_bot_is_not_invited_it_says_how_and_sends_results_by_dm(
+    rig: SlackRig,
+) -> None:
+    rig.slack.channels[rig.channel].members.discard(rig.slack.bot_user_id(DEFAULT_TEAM))
+    rig.slack.channels[rig.channel].is_private = True  # chat:write.public cannot help
+    asked = rig.slack.add_user_message(DEFAULT_TEAM, rig.channel, USER, "<@B> --format square")
+    event = {
+        "type": "app_mention",
+        "user": USER,
+        "text": asked.text,
+        "ts": asked.ts,
+        "channel": rig.channel,
+        "files": [shared_photo(rig)],
+    }
+    status, _ = await rig.event(event, "Ev0009")
+    assert status == 200
+    await jobs_done(rig, 1)
+    direct = rig.slack.dm_with(DEFAULT_TEAM, USER)
+    assert direct is not None
+    (upload,) = [upload for upload in rig.slack.uploads if upload.completed]
+    assert upload.channel == direct.id
+    texts = [m.text for m in rig.slack.messages_in(direct.id)]
+    assert any("/invite" in text for text in texts)
