@@ -69,11 +69,13 @@ async def _run_all(settings: Settings, host: str, port: int) -> None:
     async with bootstrap(settings) as built, _receivers(built):
         runner = await start_web(built, host, port)
         try:
-            sys.stdout.write(
-                f"AIOE is ready. Links are served at {settings.public_url}\n"
-                "Type /help for the commands, Ctrl-D to leave.\n"
-            )
-            await _chat(built, "you", json_mode=False)
+            sys.stdout.write(f"AIOE is ready. Links are served at {settings.public_url}\n")
+            if sys.stdin.isatty():
+                sys.stdout.write("Type /help for the commands, Ctrl-D to leave.\n")
+                await _chat(built, "you", json_mode=False)
+            else:  # under a service manager: serve and work until stopped
+                sys.stdout.flush()
+                await built.run_worker(built.worker())
         finally:
             await runner.cleanup()
 

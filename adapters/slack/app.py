@@ -18,7 +18,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.delivery import PLATFORM, SlackDelivery, SlackWeb, slack_fields
+from adapters.slack.delivery import (
+    PLATFORM,
+    SlackDelivery,
+    SlackWeb,
+    close_message,
+    slack_fields,
+)
 from adapters.slack.files import NO_IMAGE, SlackFiles, image_files
 from adapters.slack.identity import requester as requester_of
 from adapters.slack.modal import imagine_view, modal_request
@@ -29,7 +35,7 @@ from core.commands import Command, Imagine
 from core.errors import BadInput
 from core.identity import Requester
 from core.model import ReplyAddress
-from core.replies import Error, Progress, Reply
+from core.replies import Error, Progress, Reply, Text
 from core.templates import Catalog
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,7 @@ SHORTCUT = "aioe.make_images"
 MODAL = "aioe.imagine"
 _SLASH = re.compile("^(" + "|".join(re.escape(c) for c in (UMBRELLA, *COMMANDS)) + ")$")
 _ACTIONS = re.compile(r"^aioe\.")
+CANCEL = "aioe.cancel"
 
 
 def wants_form(command: str, text: str) -> bool:
@@ -139,7 +146,7 @@ class SlackAdapter:
             direct = await self._delivery.direct_channel(client, fields["user"])
             fields = {**fields, "channel": direct}
             ts = await self._delivery.post(client, fields, parent)
-        final = {**fields, "thread": ts, "parent": ts}
+        final = {**fields, "thread": ts, "parent": ts, "asked": heading}
         await self._bot.readdress(progress.job_id, ReplyAddress(PLATFORM, fields=final))
 
     # --- the /imagine form -------------------------------------------------------------
@@ -189,7 +196,7 @@ class SlackAdapter:
         if image_files(event):
             await self._photo_request(body, event)
             return
-        text = event.get("text", "").strip()
+        text = mention_text(event.get("text", ""))
         line = text if text.startswith("/") else f"/{text}"
         requester = requester_of(body)
         fields = self._event_fields(body, event)
@@ -260,6 +267,15 @@ class SlackAdapter:
         reply = await self._bot.press(
             requester_of(body), value, address, choice=choice, key=body.get("trigger_id")
         )
+        pressed = body["actions"][0].get("action_id")
+        if pressed == CANCEL and isinstance(reply, Text) and container.get("message_ts"):
+            # The message with the cancel button says it is over, and offers it no more.
+            client = await self._web.client(fields)
+            heading = str(message.get("text", "")).split("\n")[0]
+            await close_message(
+                client, fields["channel"], container["message_ts"], heading, reply.text
+            )
+            return
         await self._tell(fields, reply)
 
     # --- shared ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from core.actions import ActionCodec
 from core.errors import ProviderFailed
 from core.files import ImageFiles
 from core.model import ReplyAddress
-from core.replies import Error, Images, Reply
+from core.replies import Error, Images, Reply, Text
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,10 @@ def slack_fields(
     enterprise: str = "",
     thread: str = "",
     parent: str = "",
+    asked: str = "",
 ) -> dict[str, str]:
-    """An address's fields, as the Slack adapter writes and reads them."""
+    """An address's fields, as the Slack adapter writes and reads them (``asked`` is the
+    parent message's heading)."""
     fields = {
         "team": team,
         "enterprise": enterprise,
@@ -47,6 +49,7 @@ def slack_fields(
         "user": user,
         "thread": thread,
         "parent": parent,
+        "asked": asked,
     }
     return {key: value for key, value in fields.items() if value}
 
@@ -94,7 +97,7 @@ class SlackDelivery:
             await client.chat_postMessage(channel=direct, text=MOVED_TO_DM)
             await self.post(client, fields, message)
             return
-        if address.get("parent") and isinstance(reply, Images | Error):
+        if address.get("parent") and isinstance(reply, Images | Error | Text):
             await self._close_parent(client, address.fields, reply)
 
     async def post(
@@ -129,16 +132,29 @@ class SlackDelivery:
         return str(opened["channel"]["id"])
 
     async def _close_parent(
-        self, client: AsyncWebClient, fields: Mapping[str, str], reply: Images | Error
+        self, client: AsyncWebClient, fields: Mapping[str, str], reply: Images | Error | Text
     ) -> None:
-        """The parent message loses its cancel button and says how the job ended."""
-        message = render(reply, self._codec)
-        try:
-            await client.chat_update(
-                channel=fields["channel"], ts=fields["parent"], text=message.text, blocks=[]
-            )
-        except SlackApiError:
-            log.warning("could not update a parent message", exc_info=True)
+        """The parent message keeps its heading, loses its cancel button, and says how
+        the job ended."""
+        await close_message(
+            client, fields["channel"], fields["parent"], fields.get("asked", ""), reply.text
+        )
+
+
+async def close_message(
+    client: AsyncWebClient, channel: str, ts: str, heading: str, outcome: str
+) -> None:
+    """Replace a message that offered buttons with its heading and an outcome."""
+    text = "\n".join(part for part in (heading, outcome) if part)
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": part}}
+        for part in (heading, outcome)
+        if part
+    ]
+    try:
+        await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    except SlackApiError:
+        log.warning("could not update a message that offered buttons", exc_info=True)
 
 
 def _error_of(error: SlackApiError) -> str:

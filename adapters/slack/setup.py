@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -26,6 +28,16 @@ from core.actions import ActionCodec
 from core.app import Bot
 from core.files import ImageFiles
 from core.templates import Catalog
+
+log = logging.getLogger(__name__)
+
+
+async def _uninstalled(body: dict[str, Any]) -> None:
+    log.warning(
+        "the Slack app was removed from workspace %s; its SLACK_BOT_TOKEN no longer works",
+        body.get("team_id", "?"),
+    )
+
 
 #: The least bot scopes that work (config/slack_manifest.yml lists the same).
 SCOPES = (
@@ -104,6 +116,9 @@ class SlackSide:
         )
         if self.store is not None:
             app.enable_token_revocation_listeners()
+        else:  # one workspace: nothing is stored; say what the operator must do
+            app.event("app_uninstalled")(_uninstalled)
+            app.event("tokens_revoked")(_uninstalled)
         SlackAdapter(
             bot=bot,
             catalog=catalog,

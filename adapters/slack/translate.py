@@ -15,6 +15,8 @@ ATTACH_INSTEAD = (
 #: The umbrella command: ``/aioe <anything the terminal accepts>``.
 UMBRELLA = "/aioe"
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
+_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 
 
 async def _no_paths(path: str) -> ImageUpload:
@@ -38,6 +40,9 @@ async def command_of(command: str, text: str) -> Command:
 
 
 def mention_text(text: str) -> str:
-    """A message's text without the mentions of the bot (what remains is the prompt and
-    options of a photo request)."""
-    return " ".join(_MENTION.sub(" ", text).split())
+    """A message's text as the person typed it, without mentions: Slack writes links
+    as ``<https://…|label>`` and escapes ``&``, ``<`` and ``>`` in message text."""
+    text = _LINK.sub(lambda match: match.group(1), _MENTION.sub(" ", text))
+    for entity, character in _ENTITIES:
+        text = text.replace(entity, character)
+    return " ".join(text.split())

@@ -129,11 +129,35 @@ def test_a_bad_file_in_the_piped_chat_is_one_error_line(
     assert second["text"].startswith("You have 10 credits.")
 
 
-def test_run_opens_the_terminal_chat(env: dict[str, str]) -> None:
-    result = aioe(["run"], env, "/help\n")
-    assert result.returncode == 0, result.stderr
-    assert "AIOE is ready" in result.stdout
-    assert "/imagine" in result.stdout
+def test_run_opens_the_terminal_chat_on_a_terminal(env: dict[str, str]) -> None:
+    import pty
+
+    primary, secondary = pty.openpty()
+    try:
+        with subprocess.Popen(
+            [AIOE, "run"], env=env, stdin=secondary, stdout=subprocess.PIPE, text=True
+        ) as run:
+            os.write(primary, b"/help\n\x04")
+            out, _ = run.communicate(timeout=120)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert run.returncode == 0
+    assert "AIOE is ready" in out and "/imagine" in out
+
+
+def test_run_without_a_terminal_serves_until_stopped(env: dict[str, str]) -> None:
+    with subprocess.Popen(
+        [AIOE, "run"], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True
+    ) as run:
+        try:
+            assert run.stdout is not None
+            assert "AIOE is ready" in run.stdout.readline()
+            assert run.poll() is None  # still running: no end of input stops it
+            run.terminate()
+            assert run.wait(timeout=60) == 0
+        finally:
+            run.kill()
 
 
 def test_operators_grant_and_show_credits(env: dict[str, str]) -> None:

@@ -1,9 +1,11 @@
-"""A local Slack: the Web API, file uploads and downloads, response URLs and Socket Mode,
-checked as Slack checks them and answered in Slack's documented shapes."""
+"""A local Slack: the Web API, OAuth installs, file uploads and downloads, response URLs and
+Socket Mode, checked as Slack checks them and answered in Slack's documented shapes."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import itertools
 import json
@@ -43,6 +45,8 @@ APP_TOKEN_SCOPES = frozenset({"connections:write"})
 TRIGGER_TTL = 3.0
 #: A response URL answers up to 5 posts (within 30 minutes, which the fake does not time).
 RESPONSE_URL_USES = 5
+#: An OAuth code is exchanged once, within 10 minutes of the install that issued it.
+OAUTH_CODE_TTL = 600.0
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
@@ -60,6 +64,7 @@ METHOD_SCOPES: Mapping[str, str | None] = {
     "files.info": "files:read",
     "users.info": "users:read",
     "apps.connections.open": "connections:write",
+    "oauth.v2.access": None,  # no token: the app's client id and secret
 }
 RETIRED_METHODS = frozenset({"files.upload", "channels.info", "channels.join", "im.open"})
 LOGIN_PAGE = """<!DOCTYPE html>
@@ -101,16 +106,34 @@ class Workspace:
 
 @dataclass(slots=True)
 class Token:
-    """A bot token (``xoxb-``, one team) or the app-level token (``xapp-``, no team)."""
+    """A bot token (``xoxb-``, one team), a user token an install granted (``xoxp-``, one
+    team and ``user_id``) or the app-level token (``xapp-``, no team)."""
 
     value: str
     team_id: str | None
     scopes: frozenset[str]
     revoked: bool = False
+    user_id: str | None = None
 
     @property
     def kind(self) -> str:
-        return "app" if self.value.startswith("xapp-") else "bot"
+        if self.value.startswith("xapp-"):
+            return "app"
+        return "user" if self.value.startswith("xoxp-") else "bot"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One OAuth code exchanged by oauth.v2.access: who installed the app in which team,
+    and the tokens the app got (``user_token`` only when user scopes were granted)."""
+
+    client_id: str
+    team_id: str
+    user_id: str
+    bot_token: str
+    scopes: frozenset[str]
+    user_token: str | None = None
+    user_scopes: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -249,6 +272,18 @@ class _Trigger:
 
 
 @dataclass(slots=True)
+class _OAuthCode:
+    client_id: str
+    team_id: str
+    user_id: str
+    scopes: frozenset[str]
+    user_scopes: frozenset[str]
+    redirect_uri: str | None
+    issued: float
+    used: bool = False
+
+
+@dataclass(slots=True)
 class _ResponseUrl:
     team_id: str
     channel: str
@@ -278,6 +313,10 @@ class FakeSlack:
         self.calls: list[ApiCall] = []
         self.downloads: list[Download] = []
         self.socket_received: list[JSON] = []
+        self.grants: list[Grant] = []
+        self.oauth_code_ttl = OAUTH_CODE_TTL
+        self._oauth_clients: dict[str, str] = {}
+        self._oauth_codes: dict[str, _OAuthCode] = {}
         self._ids = itertools.count(1)
         self._stamps = itertools.count(1)
         self._rate_limits: dict[str, list[int]] = {}
@@ -351,6 +390,66 @@ class FakeSlack:
     def revoke(self, token: str) -> None:
         """Every later use of the token answers ``token_revoked``."""
         self.tokens[token].revoked = True
+
+    def uninstall(self, team_id: str) -> list[str]:
+        """The app removed from a workspace: Slack revokes every token it held there (and
+        sends ``app_uninstalled`` and ``tokens_revoked``, which the test sends itself)."""
+        revoked = []
+        for token in self.tokens.values():
+            if token.team_id == team_id and not token.revoked:
+                token.revoked = True
+                revoked.append(token.value)
+        return revoked
+
+    def bot_token(self, team_id: str) -> str:
+        """The team's newest bot token that still works."""
+        for token in reversed(self.tokens.values()):
+            if token.team_id == team_id and token.kind == "bot" and not token.revoked:
+                return token.value
+        raise KeyError(f"no working bot token for {team_id}")
+
+    def add_oauth_client(self, client_id: str, client_secret: str) -> None:
+        """An app's credentials (its settings page's Client ID and Client Secret), which
+        oauth.v2.access checks."""
+        self._oauth_clients[client_id] = client_secret
+
+    def oauth_code(
+        self,
+        team_id: str,
+        user_id: str,
+        scopes: Iterable[str] = DEFAULT_BOT_SCOPES,
+        *,
+        user_scopes: Iterable[str] = (),
+        client_id: str | None = None,
+        redirect_uri: str | None = None,
+    ) -> str:
+        """The ``code`` Slack puts on the app's redirect URL once ``user_id`` approved the
+        install in ``team_id``: exchanged once by oauth.v2.access, within
+        ``oauth_code_ttl`` seconds, by the app's client (the only one, unless named), with
+        the same ``redirect_uri`` if the install named one."""
+        if team_id not in self.workspaces:
+            raise KeyError(f"no workspace {team_id}; add_workspace() first")
+        if client_id is None:
+            if len(self._oauth_clients) != 1:
+                raise ValueError("name the client_id (or add exactly one OAuth client)")
+            client_id = next(iter(self._oauth_clients))
+        if client_id not in self._oauth_clients:
+            raise KeyError(f"no OAuth client {client_id}; add_oauth_client() first")
+        self.add_user(team_id, user_id)
+        code = f"{next(self._ids)}.{int(time.time())}.{secrets.token_hex(32)}"
+        self._oauth_codes[code] = _OAuthCode(
+            client_id,
+            team_id,
+            user_id,
+            frozenset(scopes),
+            frozenset(user_scopes),
+            redirect_uri,
+            time.monotonic(),
+        )
+        return code
+
+    def expire_oauth_code(self, code: str) -> None:
+        self._oauth_codes[code].issued = float("-inf")
 
     def bot_user_id(self, team_id: str) -> str:
         return self.workspaces[team_id].bot_user_id
@@ -605,6 +704,8 @@ class FakeSlack:
             call.args = args
             if method in RETIRED_METHODS:
                 raise SlackError("method_deprecated")
+            if method == "oauth.v2.access":
+                return self._json(self._exchange_code(request, args), method, None)
             handler = self._methods.get(method)
             if handler is None:
                 raise SlackError("unknown_method", req_method=method)
@@ -647,8 +748,10 @@ class FakeSlack:
             raise SlackError("invalid_auth")
         if token.revoked:
             raise SlackError("token_revoked")
-        wanted = "app" if method == "apps.connections.open" else "bot"
-        if token.kind != wanted:
+        wanted = {"app"} if method == "apps.connections.open" else {"bot"}
+        if method == "auth.test":
+            wanted.add("user")
+        if token.kind not in wanted:
             raise SlackError("not_allowed_token_type")
         needed = METHOD_SCOPES.get(method)
         if needed is not None:
@@ -796,18 +899,101 @@ class FakeSlack:
             await socket.close()
 
     # --- methods ------------------------------------------------------------
+    def _exchange_code(self, request: web.Request, args: JSON) -> JSON:
+        """oauth.v2.access: the app's client id and secret (HTTP Basic, as slack_sdk sends
+        them, or form fields) and a code an install issued, for the install's tokens."""
+        client_id, client_secret = _basic(request) or (
+            _optional(args, "client_id"),
+            _optional(args, "client_secret"),
+        )
+        if client_id is None or client_id not in self._oauth_clients:
+            raise SlackError("invalid_client_id")
+        if client_secret != self._oauth_clients[client_id]:
+            raise SlackError("bad_client_secret")
+        grant_type = _optional(args, "grant_type") or "authorization_code"
+        if grant_type == "refresh_token":
+            raise SlackError("invalid_refresh_token")  # the fake rotates no tokens
+        if grant_type != "authorization_code":
+            raise SlackError("invalid_grant_type")
+        code = self._oauth_codes.get(_optional(args, "code") or "")
+        if (
+            code is None
+            or code.used
+            or code.client_id != client_id
+            or time.monotonic() - code.issued > self.oauth_code_ttl
+        ):
+            raise SlackError("invalid_code")
+        if code.redirect_uri is not None and _optional(args, "redirect_uri") != code.redirect_uri:
+            raise SlackError("bad_redirect_uri")
+        code.used = True
+        workspace = self.workspaces[code.team_id]
+        bot = self._bot_token_for(code.team_id, code.scopes)
+        installer: JSON = {"id": code.user_id}
+        user_token = None
+        if code.user_scopes:
+            user_token = f"xoxp-{next(self._ids)}-{secrets.token_hex(12)}"
+            self.tokens[user_token] = Token(
+                user_token, code.team_id, code.user_scopes, user_id=code.user_id
+            )
+            installer.update(
+                scope=",".join(sorted(code.user_scopes)),
+                access_token=user_token,
+                token_type="user",
+            )
+        self.grants.append(
+            Grant(
+                client_id,
+                code.team_id,
+                code.user_id,
+                bot.value,
+                bot.scopes,
+                user_token,
+                code.user_scopes,
+            )
+        )
+        enterprise = (
+            {"id": workspace.enterprise_id, "name": workspace.enterprise_name}
+            if workspace.enterprise_id
+            else None
+        )
+        return {
+            "ok": True,
+            "access_token": bot.value,
+            "token_type": "bot",
+            "scope": ",".join(sorted(bot.scopes)),
+            "bot_user_id": workspace.bot_user_id,
+            "app_id": self.app_id,
+            "team": {"id": workspace.id, "name": workspace.name},
+            "enterprise": enterprise,
+            "authed_user": installer,
+            "is_enterprise_install": False,
+        }
+
+    def _bot_token_for(self, team_id: str, scopes: frozenset[str]) -> Token:
+        """A reinstall keeps the team's working bot token (with the scopes added); after an
+        uninstall revoked it, the install gets a new one."""
+        for token in reversed(self.tokens.values()):
+            if token.team_id == team_id and token.kind == "bot" and not token.revoked:
+                token.scopes |= scopes
+                return token
+        return self.add_token(
+            team_id, f"xoxb-{next(self._ids)}-{secrets.token_hex(12)}", scopes=scopes
+        )
+
     async def _auth_test(self, token: Token, args: JSON) -> JSON:
         workspace = self._workspace(token)
+        user_id = token.user_id or workspace.bot_user_id
         body: JSON = {
             "ok": True,
             "url": f"https://{workspace.domain}.slack.com/",
             "team": workspace.name,
-            "user": self.users[workspace.bot_user_id].name,
+            "user": self.users[user_id].name,
             "team_id": workspace.id,
-            "user_id": workspace.bot_user_id,
-            "bot_id": workspace.bot_id,
+            "user_id": user_id,
             "is_enterprise_install": False,
         }
+        if token.kind == "bot":
+            body["bot_id"] = workspace.bot_id
         if workspace.enterprise_id:
             body["enterprise_id"] = workspace.enterprise_id
         return body
@@ -1258,6 +1444,19 @@ async def _read_args(request: web.Request) -> tuple[JSON, str | None, list[str]]
 def _bearer(request: web.Request) -> str | None:
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
     return (value.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def _basic(request: web.Request) -> tuple[str, str] | None:
+    """The client id and secret of an HTTP Basic ``Authorization`` header, if one is sent."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise SlackError("invalid_client_id") from None
+    client_id, _, client_secret = decoded.partition(":")
+    return client_id, client_secret
 
 
 def _require_scope(token: Token, needed: str) -> None:

@@ -67,3 +67,8 @@ def test_the_manifest_declares_every_command_scope_and_event_the_app_uses() -> N
     assert events == {"app_mention", "message.im", "app_uninstalled", "tokens_revoked"}
     (shortcut,) = manifest["features"]["shortcuts"]
     assert shortcut["callback_id"] == "aioe.make_images"
+
+
+async def test_links_and_escapes_in_message_text_read_as_typed() -> None:
+    text = mention_text("<@U0LAN0Z89> --url <https://shop.example/p?a=1&amp;b=2|shop.example/p>")
+    assert await command_of("/imagine", text) == Imagine(url="https://shop.example/p?a=1&b=2")
