@@ -25,7 +25,7 @@ from adapters.sql.tables import slack_bots, slack_installations
 from bot.bootstrap import App, utcnow
 from bot.web import start_web
 from core.outbox import Outbox
-from tests.fakes.slack_server import FakeSlack, slack_server
+from tests.fakes.slack_server import FakeSlack, SlackFile, slack_server
 from tests.harness import count_rows, product_photo, running_app
 from tests.integration.slack_harness import (
     SIGNING_SECRET,
@@ -54,6 +54,7 @@ class InstallPage:
     """What ``GET /slack/install`` gave the installer's browser."""
 
     status: int
+    body: str
     link: str
     state: str
     cookie: str
@@ -83,7 +84,7 @@ class OAuthRig:
             link = html.unescape(found.group(1)) if found else ""
             cookie = page.cookies.get(STATE_COOKIE)
             state = parse_qs(urlsplit(link).query).get("state", [""])[0]
-            return InstallPage(page.status, link, state, cookie.value if cookie else "")
+            return InstallPage(page.status, body, link, state, cookie.value if cookie else "")
 
     async def redirect(self, code: str, state: str, cookie: str | None) -> tuple[int, str]:
         """The installer's browser back from Slack's authorize page."""
@@ -168,7 +169,7 @@ class OAuthRig:
             m.user == bot for m in self.slack.messages_in(self.channels[team], thread_ts=thread)
         )
 
-    def uploads_in(self, team: str, thread: str) -> list[Any]:
+    def uploads_in(self, team: str, thread: str) -> list[SlackFile]:
         channel = self.channels[team]
         return [
             u
@@ -213,7 +214,7 @@ async def test_the_install_page_links_to_slacks_authorize_page_with_a_state_in_a
     rig: OAuthRig,
 ) -> None:
     page = await rig.install_page()
-    assert page.status == 200
+    assert page.status == 200 and 'alt="Add to Slack"' in page.body
     assert page.link.startswith(AUTHORIZE_URL + "?")
     assert page.asked["client_id"] == [CLIENT_ID]
     assert sorted(page.asked["scope"][0].split(",")) == sorted(SCOPES)
@@ -295,11 +296,10 @@ async def test_a_code_used_once_installs_nothing_the_second_time(rig: OAuthRig) 
 
 async def test_a_state_is_used_once(rig: OAuthRig) -> None:
     page = await rig.install_page()
-    assert (await rig.redirect(rig.slack.oauth_code(ACME, ADMIN), page.state, page.cookie))[
-        0
-    ] == 200
+    first, second = rig.slack.oauth_code(ACME, ADMIN), rig.slack.oauth_code(ACME, ADMIN)
+    assert (await rig.redirect(first, page.state, page.cookie))[0] == 200
 
-    status, body = await rig.redirect(rig.slack.oauth_code(ACME, ADMIN), page.state, page.cookie)
+    status, body = await rig.redirect(second, page.state, page.cookie)
 
     assert status == 401 and "invalid_state" in body
     assert len(rig.slack.calls_to("oauth.v2.access")) == 1
@@ -327,6 +327,7 @@ async def its_reply_waits_in_the_outbox_and_goes_out_after_a_reinstall(
 ) -> None:
     assert await rig.finish_jobs() == 1
     assert rig.uploads_in(team, thread) == []
+    assert [c for c in rig.slack.calls if c.error == "token_revoked"] == []  # not even tried
     assert await count_rows(rig.app, "jobs", "delivered_at IS NULL AND delivery_attempts = 1") == 1
 
     token = await rig.install(team)
