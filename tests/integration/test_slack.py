@@ -323,3 +323,33 @@ async def test_where_the_bot_is_not_invited_it_says_how_and_sends_results_by_dm(
     assert upload.channel == direct.id
     texts = [m.text for m in rig.slack.messages_in(direct.id)]
     assert any("/invite" in text for text in texts)
+
+
+async def test_the_message_shortcut_makes_images_from_the_photo_in_a_message(
+    rig: SlackRig,
+) -> None:
+    posted = rig.slack.add_user_message(DEFAULT_TEAM, rig.channel, USER, "our new mug")
+    shortcut = {
+        "type": "message_action",
+        "token": "legacy",
+        "action_ts": str(time.time()),
+        "team": {"id": DEFAULT_TEAM, "domain": "example"},
+        "user": {"id": USER, "username": "steve", "name": "steve", "team_id": DEFAULT_TEAM},
+        "channel": {"id": rig.channel, "name": "marketing"},
+        "callback_id": "aioe.make_images",
+        "trigger_id": rig.slack.trigger_id(DEFAULT_TEAM, USER),
+        "message_ts": posted.ts,
+        "message": {
+            "type": "message",
+            "user": USER,
+            "ts": posted.ts,
+            "text": posted.text,
+            "files": [shared_photo(rig)],
+        },
+        "response_url": rig.slack.response_url(DEFAULT_TEAM, rig.channel, USER),
+    }
+    status, took = await rig.interaction(shortcut)
+    assert status == 200 and took < DEADLINE
+    await jobs_done(rig, 1)
+    (upload,) = [upload for upload in rig.slack.uploads if upload.completed]
+    assert (upload.channel, upload.thread_ts) == (rig.channel, posted.ts)
