@@ -254,38 +254,34 @@ class SqlJobRepository:
 
     async def mark_delivered(self, job_id: str, owner: str, now: datetime) -> bool:
         """The platform took the reply: record it and forget the address's secrets."""
-        result = await self._connection.execute(
-            update(jobs)
-            .where(
-                jobs.c.id == job_id, jobs.c.delivered_at.is_(None), jobs.c.delivery_owner == owner
-            )
-            .values(
-                delivered_at=now,
-                delivery_owner=None,
-                delivery_lease_expires_at=None,
-                address_secrets=None,
-                secrets_expire_at=None,
-                updated_at=now,
-            )
+        return await self._settle_claim(
+            job_id,
+            owner,
+            delivered_at=now,
+            address_secrets=None,
+            secrets_expire_at=None,
+            updated_at=now,
         )
-        return result.rowcount == 1
 
     async def release_delivery(
         self, job_id: str, owner: str, now: datetime, retry_at: datetime
     ) -> bool:
         """A send failed: give the claim back, due again at ``retry_at``."""
+        return await self._settle_claim(
+            job_id,
+            owner,
+            delivery_attempts=jobs.c.delivery_attempts + 1,
+            deliver_after=retry_at,
+            updated_at=now,
+        )
+
+    async def _settle_claim(self, job_id: str, owner: str, **values: Any) -> bool:
+        """End ``owner``'s claim on an undelivered reply, setting ``values``."""
+        held = (jobs.c.id == job_id, jobs.c.delivered_at.is_(None), jobs.c.delivery_owner == owner)
         result = await self._connection.execute(
             update(jobs)
-            .where(
-                jobs.c.id == job_id, jobs.c.delivered_at.is_(None), jobs.c.delivery_owner == owner
-            )
-            .values(
-                delivery_owner=None,
-                delivery_lease_expires_at=None,
-                delivery_attempts=jobs.c.delivery_attempts + 1,
-                deliver_after=retry_at,
-                updated_at=now,
-            )
+            .where(*held)
+            .values(delivery_owner=None, delivery_lease_expires_at=None, **values)
         )
         return result.rowcount == 1
 
