@@ -1,0 +1,485 @@
+"""Core replies become Discord messages that Discord accepts, and their controls come back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from adapters.discord.commands import usage
+from adapters.discord.render import (
+    CONTROLS_LEFT_OFF,
+    EPHEMERAL,
+    MORE_NOT_SHOWN,
+    NO_MENTIONS,
+    REFORMAT_TYPED,
+    DiscordMessage,
+    press_from_component,
+    render,
+    to_discord_py,
+)
+from core.actions import ActionCodec
+from core.commands import COMMANDS, Cancel, Reformat, Reroll
+from core.errors import ActionRefused
+from core.replies import (
+    Action,
+    ActionKind,
+    Audience,
+    Choice,
+    CommandInfo,
+    Confirm,
+    Error,
+    FormatInfo,
+    Guide,
+    ImageOut,
+    Images,
+    Private,
+    Progress,
+    Reply,
+    Statement,
+    StatementLine,
+    TemplateInfo,
+    Templates,
+    Text,
+)
+from core.templates import load_catalog
+from tests.adapters.payloads import payload
+
+CODEC = ActionCodec("test-secret")
+OWNER = "0123456789abcdef0123456789abcdef"
+ROOT = Path(__file__).parents[3]
+CATALOG = load_catalog(ROOT / "config" / "templates.toml")
+FORMATS = tuple(Choice(f.name, f"{f.name} {f.width}×{f.height}") for f in CATALOG.formats.values())
+
+
+def image(image_id: str, choices: tuple[Choice, ...] = FORMATS[1:]) -> ImageOut:
+    return ImageOut(
+        id=image_id,
+        link=f"https://aioe.example/i/{image_id}.token",
+        width=1080,
+        height=1080,
+        actions=(
+            Action(ActionKind.REROLL, "More like this", Reroll(image_id), OWNER),
+            Action(ActionKind.REFORMAT, "Other formats", Reformat(image_id, ""), OWNER, choices),
+        ),
+    )
+
+
+def images(count: int) -> Images:
+    return Images(
+        text="Here you are: images with studio-white as square.",
+        images=tuple(image(f"img_{n:010d}") for n in range(count)),
+    )
+
+
+class PrivateImages(Images):
+    """Images only the requester sees (a history page, say)."""
+
+    audience = Audience.REQUESTER
+
+
+SAMPLES: dict[str, Reply] = {
+    "text": Text("Your prompt is ready."),
+    "private": Private("Your export is ready.", link="https://aioe.example/x/abc"),
+    "one image": images(1),
+    "four images": images(4),
+    "private images": PrivateImages("Your images.", images(2).images),
+    "progress": Progress(
+        "Working on it (job job_k3m9x2qa7p).",
+        job_id="job_k3m9x2qa7p",
+        actions=(Action(ActionKind.CANCEL, "Cancel", Cancel("job_k3m9x2qa7p"), OWNER),),
+    ),
+    "confirm": Confirm("Delete your account and everything in it?", code="K3M9"),
+    "error": Error("You have no job job_x; job IDs are in the reply to /imagine."),
+    "templates": Templates(
+        templates=tuple(
+            TemplateInfo(t.name, t.default_format, t.description)
+            for t in CATALOG.templates.values()
+        ),
+        formats=tuple(
+            FormatInfo(f.name, f.width, f.height, f.description) for f in CATALOG.formats.values()
+        ),
+    ),
+    "statement": Statement(
+        balance=42,
+        lines=(
+            StatementLine(datetime(2024, 5, 1, 12, 30, tzinfo=UTC), "reserve", -4, "held", "job_a"),
+            StatementLine(datetime(2024, 5, 1, 12, 0, tzinfo=UTC), "grant", 50, "welcome credits"),
+        ),
+    ),
+    "empty statement": Statement(balance=0, lines=()),
+    "guide": Guide(tuple(CommandInfo(name, f"what {name} does") for name in COMMANDS)),
+    "two cancels": Text(
+        "Two jobs are running.",
+        actions=tuple(
+            Action(ActionKind.CANCEL, "Cancel", Cancel(job), OWNER) for job in ("job_a", "job_b")
+        ),
+    ),
+}
+
+
+# --- what Discord checks ----------------------------------------------------------------
+def controls(message: DiscordMessage) -> Iterator[dict[str, Any]]:
+    for row in message.components:
+        yield from row["components"]
+
+
+def embed_size(embed: dict[str, Any]) -> int:
+    return (
+        len(embed.get("title", ""))
+        + len(embed.get("description", ""))
+        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", ()))
+        + len(embed.get("footer", {}).get("text", ""))
+        + len(embed.get("author", {}).get("name", ""))
+    )
+
+
+def within(ours: Any, theirs: Any) -> bool:
+    """``theirs`` says all that ``ours`` says (and may add defaults such as
+    ``disabled``)."""
+    if isinstance(ours, dict):
+        return isinstance(theirs, dict) and all(
+            key in theirs and within(value, theirs[key]) for key, value in ours.items()
+        )
+    if isinstance(ours, list):
+        return (
+            isinstance(theirs, list)
+            and len(ours) == len(theirs)
+            and all(within(a, b) for a, b in zip(ours, theirs, strict=True))
+        )
+    return bool(ours == theirs)
+
+
+def assert_discord_accepts(message: DiscordMessage) -> None:
+    assert message.content or message.embeds
+    assert len(message.content) <= 2000
+    assert len(message.embeds) <= 10 and len(message.images) <= 10
+    assert sum(embed_size(embed) for embed in message.embeds) <= 6000
+    for embed in message.embeds:
+        assert len(embed.get("title", "")) <= 256
+        assert len(embed.get("description", "")) <= 4096
+        assert len(embed.get("fields", ())) <= 25
+        for field in embed.get("fields", ()):
+            assert 0 < len(field["name"]) <= 256 and 0 < len(field["value"]) <= 1024
+        assert embed.get("url", "https://").startswith("https://")
+        assert embed_size(embed) > 0 or embed.get("image")
+    assert len(message.components) <= 5
+    for row in message.components:
+        assert row["type"] == 1
+        kinds = [item["type"] for item in row["components"]]
+        assert kinds == [3] or (0 < len(kinds) <= 5 and set(kinds) == {2})
+    custom_ids = [item["custom_id"] for item in controls(message)]
+    assert len(custom_ids) == len(set(custom_ids))
+    for item in controls(message):
+        assert 0 < len(item["custom_id"]) <= 100
+        if item["type"] == 2:
+            assert item["style"] in (1, 2, 4) and 0 < len(item["label"]) <= 80
+            assert CODEC.decode(item["custom_id"]).owner == OWNER
+        else:
+            assert len(item["placeholder"]) <= 150
+            assert (item["min_values"], item["max_values"]) == (1, 1)
+            assert 0 < len(item["options"]) <= 25
+            for option in item["options"]:
+                assert 0 < len(option["label"]) <= 100 and 0 < len(option["value"]) <= 100
+            assert CODEC.decode(item["custom_id"], item["options"][0]["value"]).owner == OWNER
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_every_kind_of_reply_fits_discords_limits(name: str) -> None:
+    assert_discord_accepts(render(SAMPLES[name], CODEC))
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_a_reply_is_ephemeral_exactly_when_only_the_requester_may_see_it(name: str) -> None:
+    reply = SAMPLES[name]
+    assert render(reply, CODEC).ephemeral is (reply.audience is Audience.REQUESTER)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+async def test_discord_py_builds_the_same_embeds_and_components(name: str) -> None:
+    message = render(SAMPLES[name], CODEC)
+    kwargs = await to_discord_py(message)
+    assert [e.to_dict() for e in kwargs.get("embeds", [])] == [
+        {**embed, "flags": 0} for embed in message.embeds
+    ]
+    view = kwargs.get("view")
+    assert (view is None) is (not message.components)
+    if view is not None:
+        assert view.timeout is None and view.is_persistent()
+        built = view.to_components()
+        assert len(built) == len(message.components)
+        assert within(message.components, built)
+    assert kwargs.get("ephemeral", False) is message.ephemeral
+    assert kwargs.get("content", "") == message.content
+    assert kwargs["allowed_mentions"].to_dict() == NO_MENTIONS
+    assert "files" not in kwargs
+
+
+# --- images -----------------------------------------------------------------------------
+def test_each_image_is_an_embed_showing_its_attached_file_link_and_size() -> None:
+    message = render(images(2), CODEC)
+    assert message.images == images(2).images
+    for number, (embed, out) in enumerate(zip(message.embeds, message.images, strict=True), 1):
+        assert embed["title"] == f"#{number} · {out.id}"
+        assert embed["url"] == out.link
+        assert embed["image"] == {"url": f"attachment://{out.id}.png"}
+        assert embed["description"] == f"1080×1080 png · [Open full size]({out.link})"
+    assert message.content == images(2).text
+
+
+def test_four_images_take_a_row_of_buttons_and_a_select_each() -> None:
+    message = render(images(4), CODEC)
+    buttons, *selects = message.components
+    assert [b["label"] for b in buttons["components"]] == [
+        f"More like this #{n}" for n in range(1, 5)
+    ]
+    assert [row["components"][0]["placeholder"] for row in selects] == [
+        f"Other formats #{n}" for n in range(1, 5)
+    ]
+    assert REFORMAT_TYPED not in message.content
+
+
+def test_a_single_image_has_unnumbered_controls() -> None:
+    message = render(images(1), CODEC)
+    assert [c.get("label") or c.get("placeholder") for c in controls(message)] == [
+        "More like this",
+        "Other formats",
+    ]
+
+
+def test_selects_that_do_not_fit_five_rows_are_left_to_the_typed_command() -> None:
+    many = Images("Here.", tuple(image(f"img_{n}") for n in range(7)))
+    message = render(many, CODEC)
+    assert_discord_accepts(message)
+    rows = [row["components"] for row in message.components]
+    assert [len(row) for row in rows] == [5, 2, 1, 1, 1]
+    assert message.content == f"Here.\n{REFORMAT_TYPED}"
+
+
+def test_more_images_than_ten_embeds_are_cut_whole_and_counted() -> None:
+    message = render(images(14), CODEC)
+    assert_discord_accepts(message)
+    assert len(message.embeds) == len(message.images) == 10
+    assert message.images == images(14).images[:10]
+    assert MORE_NOT_SHOWN.format(count=4) in message.content.splitlines()
+
+
+def test_private_images_still_carry_their_files() -> None:
+    message = render(SAMPLES["private images"], CODEC)
+    assert message.ephemeral and len(message.images) == 2
+
+
+def test_a_more_like_this_button_decodes_to_a_reroll_of_its_image_by_its_owner() -> None:
+    message = render(images(3), CODEC)
+    buttons = [c for c in controls(message) if c["type"] == 2]
+    pressed = [CODEC.decode(*press_from_component({**b, "component_type": 2})) for b in buttons]
+    assert [(p.command, p.owner) for p in pressed] == [
+        (Reroll(out.id), OWNER) for out in message.images
+    ]
+
+
+def test_an_other_formats_choice_decodes_to_a_reformat_in_the_chosen_format() -> None:
+    message = render(images(1), CODEC)
+    (select,) = [c for c in controls(message) if c["type"] == 3]
+    assert [o["value"] for o in select["options"]] == [c.value for c in FORMATS[1:]]
+    data = {"custom_id": select["custom_id"], "component_type": 3, "values": ["story"]}
+    pressed = CODEC.decode(*press_from_component(data))
+    assert (pressed.command, pressed.owner) == (Reformat("img_0000000000", "story"), OWNER)
+
+
+def test_a_select_offers_at_most_25_options_with_short_labels() -> None:
+    many = tuple(Choice(f"format-{n}", f"format {n} " + "wide " * 30) for n in range(40))
+    message = render(Images("Here.", (image("img_a", many),)), CODEC)
+    assert_discord_accepts(message)
+    (select,) = [c for c in controls(message) if c["type"] == 3]
+    assert len(select["options"]) == 25
+    assert select["options"][0]["label"].endswith("…")
+
+
+def test_a_select_with_nothing_it_can_offer_is_left_out() -> None:
+    unusable = (Choice("x" * 101, "too long a value"),)
+    message = render(Images("Here.", (image("img_a", unusable),)), CODEC)
+    assert [c["type"] for c in controls(message)] == [2]
+
+
+def test_an_action_that_encodes_past_100_characters_is_refused() -> None:
+    long_owner = Action(ActionKind.REROLL, "More", Reroll("img_" + "x" * 90), OWNER)
+    with pytest.raises(ValueError, match="over Discord's 100"):
+        render(Text("Here.", actions=(long_owner,)), CODEC)
+
+
+def test_the_same_action_twice_becomes_one_button() -> None:
+    cancel = Action(ActionKind.CANCEL, "Cancel", Cancel("job_a"), OWNER)
+    assert len(list(controls(render(Text("Hm.", actions=(cancel, cancel)), CODEC)))) == 1
+
+
+def test_buttons_beyond_five_rows_are_counted_in_the_content() -> None:
+    cancels = tuple(
+        Action(ActionKind.CANCEL, "Cancel", Cancel(f"job_{n}"), OWNER) for n in range(27)
+    )
+    message = render(Text("Many jobs.", actions=cancels), CODEC)
+    assert_discord_accepts(message)
+    assert len(list(controls(message))) == 25
+    assert message.content == "Many jobs.\n" + CONTROLS_LEFT_OFF.format(count=2)
+
+
+# --- other replies ------------------------------------------------------------------------
+def test_progress_offers_a_danger_cancel_button_for_its_job() -> None:
+    message = render(SAMPLES["progress"], CODEC)
+    assert message.content == "Working on it (job job_k3m9x2qa7p)."
+    ((button,),) = [row["components"] for row in message.components]
+    assert (button["label"], button["style"]) == ("Cancel", 4)
+    pressed = CODEC.decode(*press_from_component({**button, "component_type": 2}))
+    assert (pressed.command, pressed.owner) == (Cancel("job_k3m9x2qa7p"), OWNER)
+
+
+def test_a_private_reply_shows_its_link_below_the_text() -> None:
+    message = render(SAMPLES["private"], CODEC)
+    assert message.ephemeral and message.images == ()
+    assert message.content == "Your export is ready.\nhttps://aioe.example/x/abc"
+
+
+def test_a_long_text_is_cut_at_2000_characters_and_keeps_its_link() -> None:
+    message = render(Private("x" * 5000, link="https://aioe.example/x/abc"), CODEC)
+    assert len(message.content) == 2000
+    assert message.content.endswith("…\nhttps://aioe.example/x/abc")
+    assert len(render(Text("y" * 5000), CODEC).content) == 2000
+
+
+def test_an_error_is_one_sentence_with_a_warning_sign() -> None:
+    message = render(SAMPLES["error"], CODEC)
+    assert message.ephemeral
+    assert message.content == "⚠️ " + SAMPLES["error"].text  # type: ignore[union-attr]
+    assert message.embeds == [] and message.components == []
+
+
+def test_a_confirmation_without_buttons_shows_its_code() -> None:
+    message = render(SAMPLES["confirm"], CODEC)
+    assert message.content.splitlines()[-1] == "Confirmation code: K3M9"
+
+
+def test_the_catalogue_is_two_embeds_with_a_field_per_template_and_format() -> None:
+    templates, formats = render(SAMPLES["templates"], CODEC).embeds
+    assert templates["title"] == "Templates (name, default format, description)"
+    assert [f["name"] for f in templates["fields"]] == list(CATALOG.templates)
+    assert [f["name"] for f in formats["fields"]] == list(CATALOG.formats)
+    story = next(f for f in formats["fields"] if f["name"] == "story")
+    assert story["value"] == "1080×1920 · Stories and Reels covers (9:16)"
+    white = templates["fields"][0]
+    assert white["value"].endswith("\nDefault format: square")
+
+
+def test_a_catalogue_too_long_for_one_message_is_cut_with_a_note() -> None:
+    huge = Templates(
+        templates=tuple(TemplateInfo(f"look-{n}", "square", "x" * 300) for n in range(600)),
+        formats=(FormatInfo("square", 1080, 1080, "feed"),),
+    )
+    message = render(huge, CODEC)
+    assert_discord_accepts(message)
+    shown = sum(len(embed.get("fields", ())) for embed in message.embeds)
+    assert 0 < shown < 600
+    assert message.content == MORE_NOT_SHOWN.format(count=601 - shown)
+
+
+def test_more_than_25_fields_continue_in_a_further_embed() -> None:
+    many = Templates(
+        templates=tuple(TemplateInfo(f"look-{n}", "square", "short") for n in range(30)),
+        formats=(),
+    )
+    first, second, formats = render(many, CODEC).embeds
+    assert (len(first["fields"]), len(second["fields"])) == (25, 5)
+    assert "title" not in second and formats["title"] == "Formats"
+
+
+def test_the_statement_shows_the_balance_and_each_movement() -> None:
+    (embed,) = render(SAMPLES["statement"], CODEC).embeds
+    assert (embed["title"], embed["description"]) == (
+        "You have 42 credits.",
+        "Last movements (UTC):",
+    )
+    assert [(f["name"], f["value"]) for f in embed["fields"]] == [
+        ("2024-05-01 12:30 · reserve · -4", "held (job_a)"),
+        ("2024-05-01 12:00 · grant · +50", "welcome credits"),
+    ]
+    (empty,) = render(SAMPLES["empty statement"], CODEC).embeds
+    assert empty["description"] == "No credit movements yet." and "fields" not in empty
+
+
+def test_the_guide_shows_every_command_in_discord_syntax() -> None:
+    (embed,) = render(SAMPLES["guide"], CODEC).embeds
+    shown = {f["name"]: f["value"] for f in embed["fields"]}
+    assert shown == {usage(name): f"what {name} does" for name in COMMANDS}
+    assert "/reformat <image_id> <format>" in shown
+    assert "Make marketing images" in embed["description"]
+
+
+# --- presses ------------------------------------------------------------------------------
+def test_a_recorded_button_press_decodes_to_its_reroll() -> None:
+    value, choice = press_from_component(payload("discord", "button_press")["data"])
+    assert choice is None
+    pressed = CODEC.decode(value, choice)
+    assert (pressed.kind, pressed.command, pressed.owner) == (
+        ActionKind.REROLL,
+        Reroll("img_k3m9x2qa7p"),
+        OWNER,
+    )
+
+
+def test_a_recorded_select_choice_decodes_to_a_reformat_in_that_format() -> None:
+    value, choice = press_from_component(payload("discord", "select_press")["data"])
+    assert choice == "story"
+    pressed = CODEC.decode(value, choice)
+    assert (pressed.command, pressed.owner) == (Reformat("img_k3m9x2qa7p", "story"), OWNER)
+
+
+def test_the_recorded_message_holds_the_controls_render_makes() -> None:
+    recorded = payload("discord", "button_press")["message"]
+    reply = Images(recorded["content"], (image("img_k3m9x2qa7p", FORMATS[1:3]),))
+    message = render(reply, CODEC)
+    assert within(message.components, recorded["components"])  # Discord adds ids
+    (embed,) = message.embeds
+    assert within({k: v for k, v in embed.items() if k != "image"}, recorded["embeds"][0])
+
+
+def test_an_empty_select_choice_asks_for_a_choice_when_decoded() -> None:
+    data = {**payload("discord", "select_press")["data"], "values": []}
+    value, choice = press_from_component(data)
+    assert choice is None
+    with pytest.raises(ActionRefused):
+        CODEC.decode(value, choice)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"component_type": 5, "custom_id": "aioe:1:r:x:y:z", "values": ["1"]},
+        {"component_type": 2},
+        {"component_type": 3, "custom_id": 7, "values": ["story"]},
+    ],
+)
+def test_a_component_not_rendered_here_is_refused(data: dict[str, Any]) -> None:
+    with pytest.raises(ActionRefused):
+        press_from_component(data)
+
+
+def test_a_tampered_custom_id_is_refused() -> None:
+    data = payload("discord", "button_press")["data"]
+    tampered = {**data, "custom_id": data["custom_id"].replace("img_k3m9", "img_zzzz")}
+    with pytest.raises(ActionRefused):
+        CODEC.decode(*press_from_component(tampered))
+
+
+def test_a_link_that_is_not_a_web_address_stays_out_of_the_embed_url() -> None:
+    local = replace(image("img_a"), link="var/images/img_a.png")
+    (embed,) = render(Images("Here.", (local,)), CODEC).embeds
+    assert "url" not in embed and "var/images/img_a.png" in embed["description"]
+
+
+def test_the_rest_constants_are_the_ones_discord_py_sends() -> None:
+    assert discord.MessageFlags(ephemeral=True).value == EPHEMERAL
+    assert discord.AllowedMentions.none().to_dict() == NO_MENTIONS
