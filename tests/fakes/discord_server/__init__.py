@@ -1,0 +1,60 @@
+"""A local Discord that speaks the real wire formats: REST v10, the gateway, the CDN.
+
+``async with discord_server() as fake:`` then point discord.py at ``fake.api_url``
+(``discord.http.Route.BASE``) and ``fake.gateway_url``
+(``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY``)."""
+
+from tests.fakes.discord_server.checks import DiscordError, Upload
+from tests.fakes.discord_server.fake import CALLBACK_DEADLINE, TOKEN_LIFETIME, FakeDiscord
+from tests.fakes.discord_server.gateway import Session
+from tests.fakes.discord_server.payloads import (
+    ATTACHMENT_SIZE_LIMIT,
+    EPHEMERAL,
+    LOADING,
+    autocomplete_interaction,
+    component_interaction,
+    slash_interaction,
+    user_json,
+)
+from tests.fakes.discord_server.records import (
+    ApiRequest,
+    Attachment,
+    Callback,
+    CommandOverwrite,
+    Entitlement,
+    Guild,
+    Interaction,
+    Message,
+)
+from tests.fakes.discord_server.server import (
+    DEFAULT_APPLICATION_ID,
+    DEFAULT_BOT_TOKEN,
+    discord_server,
+)
+
+__all__ = [
+    "ATTACHMENT_SIZE_LIMIT",
+    "CALLBACK_DEADLINE",
+    "DEFAULT_APPLICATION_ID",
+    "DEFAULT_BOT_TOKEN",
+    "EPHEMERAL",
+    "LOADING",
+    "TOKEN_LIFETIME",
+    "ApiRequest",
+    "Attachment",
+    "Callback",
+    "CommandOverwrite",
+    "DiscordError",
+    "Entitlement",
+    "FakeDiscord",
+    "Guild",
+    "Interaction",
+    "Message",
+    "Session",
+    "Upload",
+    "autocomplete_interaction",
+    "component_interaction",
+    "discord_server",
+    "slash_interaction",
+    "user_json",
+]
