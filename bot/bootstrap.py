@@ -39,6 +39,7 @@ from core.sources import Sources
 from core.templates import Catalog, load_catalog
 
 if TYPE_CHECKING:
+    from adapters.discord.setup import DiscordSide
     from adapters.slack.setup import SlackSide
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class App:
     idempotency: Idempotency
     image_files: ImageFiles
     slack: SlackSide | None = None
+    discord: DiscordSide | None = None
     workers: list[Worker] = field(default_factory=list)
 
     def worker(self, name: str | None = None, routes: tuple[str, ...] | None = None) -> Worker:
@@ -187,8 +189,26 @@ def build_slack(
     return SlackSide(config, engine, image_files)
 
 
+def build_discord(settings: Settings, image_files: ImageFiles, secret: str) -> DiscordSide | None:
+    """The Discord side when ``DISCORD_TOKEN`` is set."""
+    if not settings.discord_token:
+        return None
+    from adapters.discord.setup import DiscordConfig, DiscordSide
+
+    config = DiscordConfig(
+        token=settings.discord_token,
+        api_url=settings.discord_api_url,
+        secret=secret,
+        gateway_url=settings.discord_gateway_url,
+    )
+    return DiscordSide(config, image_files)
+
+
 def build_deliveries(
-    settings: Settings, image_files: ImageFiles, slack: SlackSide | None
+    settings: Settings,
+    image_files: ImageFiles,
+    slack: SlackSide | None,
+    discord: DiscordSide | None = None,
 ) -> Deliveries:
     """The delivery of every chat platform that is configured, in every process (the
     terminal's is added where a terminal runs); those that upload files read them
@@ -196,6 +216,8 @@ def build_deliveries(
     deliveries = Deliveries()
     if slack is not None:
         deliveries.register("slack", slack.delivery)
+    if discord is not None:
+        deliveries.register("discord", discord.delivery)
     return deliveries
 
 
@@ -275,7 +297,8 @@ async def bootstrap(
 
         image_files = ImageFiles(uow_factory, blobs)
         slack = build_slack(settings, engine, image_files, secret)
-        deliveries = build_deliveries(settings, image_files, slack)
+        discord = build_discord(settings, image_files, secret)
+        deliveries = build_deliveries(settings, image_files, slack, discord)
         outbox = Outbox(
             owner=process_name(),
             uow_factory=uow_factory,
@@ -319,5 +342,6 @@ async def bootstrap(
             idempotency=idempotency,
             image_files=image_files,
             slack=slack,
+            discord=discord,
             workers=workers,
         )

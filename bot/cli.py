@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 import typer
 
 if TYPE_CHECKING:
-    from collections.abc import Coroutine
+    from collections.abc import AsyncIterator, Coroutine
     from contextlib import AbstractAsyncContextManager
     from typing import Any
 
@@ -28,6 +29,12 @@ credits_app = typer.Typer(
     help="Operator credit tools.", add_completion=False, rich_markup_mode=None
 )
 app.add_typer(credits_app, name="credits")
+discord_app = typer.Typer(
+    help="The Discord gateway and application commands.",
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(discord_app, name="discord")
 
 
 def _settings() -> Settings:
@@ -66,7 +73,7 @@ async def _run_all(settings: Settings, host: str, port: int) -> None:
     from bot.bootstrap import bootstrap
     from bot.web import start_web
 
-    async with bootstrap(settings) as built, _receivers(built):
+    async with bootstrap(settings) as built, _receivers(built), _gateway(built):
         runner = await start_web(built, host, port)
         try:
             sys.stdout.write(f"AIOE is ready. Links are served at {settings.public_url}\n")
@@ -88,6 +95,23 @@ def _receivers(built: App) -> AbstractAsyncContextManager[None]:
     if slack is not None and slack.config.app_token:
         return slack.socket_mode(built.bot, built.catalog)
     return contextlib.nullcontext()
+
+
+@asynccontextmanager
+async def _gateway(built: App) -> AsyncIterator[None]:
+    """``aioe run`` holds the Discord gateway too when ``DISCORD_TOKEN`` is set (never
+    ``aioe serve``: its replicas would each receive every interaction)."""
+    import asyncio
+
+    if built.discord is None:
+        yield
+        return
+    task = asyncio.create_task(built.discord.run_gateway(built.bot, built.catalog))
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 async def _chat(built: App, user: str, *, json_mode: bool) -> None:
@@ -253,6 +277,59 @@ def credits_show(
         from bot.operator import show
 
         await show(settings, user)
+
+    _run(main())
+
+
+def _discord_side(built: App) -> Any:
+    if built.discord is None:
+        raise SystemExit("DISCORD_TOKEN is not set: there is no Discord bot to run.")
+    return built.discord
+
+
+@discord_app.command("run")
+def discord_run(
+    shard_ids: Annotated[
+        str | None, typer.Option(help="Comma-separated shard ids this process holds.")
+    ] = None,
+    shard_count: Annotated[
+        int | None, typer.Option(min=1, help="Shards in all (with --shard-ids).")
+    ] = None,
+) -> None:
+    """The Discord gateway client: answers interactions (one process per shard set)."""
+    settings = _settings()
+    ids = [int(part) for part in shard_ids.split(",")] if shard_ids else None
+    if ids is not None and not shard_count:
+        raise SystemExit("--shard-ids needs --shard-count.")
+
+    async def main() -> None:
+        from bot.bootstrap import bootstrap
+
+        async with bootstrap(settings) as built:
+            side = _discord_side(built)
+            sys.stdout.write("connecting to the Discord gateway\n")
+            sys.stdout.flush()
+            await side.run_gateway(built.bot, built.catalog, shard_ids=ids, shard_count=shard_count)
+
+    _until_interrupted(main())
+
+
+@discord_app.command("sync")
+def discord_sync(
+    guild: Annotated[
+        str | None, typer.Option(help="Register in one guild only (for development).")
+    ] = None,
+) -> None:
+    """Register the application commands with Discord (one bulk overwrite)."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.bootstrap import bootstrap
+
+        async with bootstrap(settings) as built:
+            names = await _discord_side(built).sync(built.catalog, guild)
+        where = f"guild {guild}" if guild else "every server"
+        typer.echo(f"registered {len(names)} commands in {where}: {', '.join(sorted(names))}")
 
     _run(main())
 

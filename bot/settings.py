@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     slack_client_id: str | None = Field(None, validation_alias=_vendor("SLACK_CLIENT_ID"))
     slack_client_secret: str | None = Field(None, validation_alias=_vendor("SLACK_CLIENT_SECRET"))
 
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+    discord_token: str | None = Field(None, validation_alias=_vendor("DISCORD_TOKEN"))
+
     openai_api_key: str | None = Field(None, validation_alias=_vendor("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_vendor("OPENAI_BASE_URL"))
 

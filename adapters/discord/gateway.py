@@ -1,0 +1,184 @@
+"""The Discord gateway side: every interaction answered within Discord's 3 seconds.
+
+Each interaction is deferred first, then translated and handed to core; the answer
+fills the deferred response. Jobs keep the interaction's token (a secret of their
+address, valid 15 minutes) so that any worker can post the results as follow-ups.
+Nothing lives in this process's memory that a restart or another shard would need:
+a button's custom id carries its whole action.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import discord
+
+from adapters.discord.commands import suggestions
+from adapters.discord.delivery import PLATFORM, discord_fields
+from adapters.discord.identity import DIRECT, NAMESPACE
+from adapters.discord.render import press_from_component, render, to_discord_py
+from adapters.discord.translate import translate
+from core import messages
+from core.app import Bot
+from core.commands import Command, Help, ImageUpload, ListTemplates, ShowCredits
+from core.errors import AioeError, BadInput
+from core.identity import Requester
+from core.model import ReplyAddress
+from core.replies import Error, Reply
+from core.templates import Catalog
+
+log = logging.getLogger(__name__)
+
+#: How long an interaction token can post follow-ups.
+TOKEN_LIFE = timedelta(minutes=15)
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Commands whose answer only the requester sees: deferred as ephemeral.
+_PRIVATE = (ListTemplates, ShowCredits, Help)
+DOWNLOAD_FAILED = "I couldn't download that attachment from Discord; please send it again."
+
+
+def requester_of(interaction: discord.Interaction) -> Requester:
+    """One Discord user is one identity in every server; the guild is context."""
+    user = interaction.user
+    return Requester(
+        PLATFORM,
+        str(interaction.guild_id or DIRECT),
+        str(user.id),
+        user.display_name,
+        namespace=NAMESPACE,
+    )
+
+
+def address_of(interaction: discord.Interaction, now: datetime) -> ReplyAddress:
+    fields = discord_fields(
+        application=str(interaction.application_id),
+        channel=str(interaction.channel_id or ""),
+        user=str(interaction.user.id),
+        guild=str(interaction.guild_id or ""),
+        interaction=str(interaction.id),
+    )
+    return ReplyAddress(
+        PLATFORM,
+        fields=fields,
+        secrets={"token": interaction.token},
+        secrets_expire_at=now + TOKEN_LIFE,
+    )
+
+
+class DiscordGateway:
+    """Answers interactions: defer, translate, ask core, fill the deferred response."""
+
+    def __init__(
+        self, *, bot: Bot, catalog: Catalog, max_upload_bytes: int = MAX_UPLOAD_BYTES
+    ) -> None:
+        self._bot = bot
+        self._catalog = catalog
+        self._max_upload = max_upload_bytes
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        kind = interaction.type
+        if kind is discord.InteractionType.autocomplete:
+            await self._suggest(interaction)
+        elif kind is discord.InteractionType.application_command:
+            await self._command(interaction)
+        elif kind is discord.InteractionType.component:
+            await self._press(interaction)
+
+    async def _command(self, interaction: discord.Interaction) -> None:
+        raw = {"type": interaction.type.value, "data": interaction.data or {}}
+        try:
+            asked = translate(raw)
+        except BadInput as error:
+            await interaction.response.send_message(_warning(error), ephemeral=True)
+            return
+        await _defer(interaction, ephemeral=isinstance(asked.command, _PRIVATE))
+        try:
+            command: Command = asked.command
+            if asked.attachment is not None:
+                command = asked.with_image(await self._download(asked.attachment, interaction))
+        except AioeError as error:
+            await self._answer(interaction, Error(error.message))
+            return
+        reply = await self._bot.handle(
+            requester_of(interaction),
+            command,
+            address_of(interaction, datetime.now(UTC)),
+            str(interaction.id),
+        )
+        await self._answer(interaction, reply)
+
+    async def _press(self, interaction: discord.Interaction) -> None:
+        await _defer(interaction, ephemeral=True)
+        try:
+            value, choice = press_from_component(interaction.data or {})
+        except AioeError as error:
+            await self._answer(interaction, Error(error.message))
+            return
+        reply = await self._bot.press(
+            requester_of(interaction),
+            value,
+            address_of(interaction, datetime.now(UTC)),
+            choice=choice,
+            key=str(interaction.id),
+        )
+        await self._answer(interaction, reply)
+
+    async def _suggest(self, interaction: discord.Interaction) -> None:
+        choices = suggestions(interaction.data or {}, self._catalog)
+        await interaction.response.autocomplete(
+            [discord.app_commands.Choice(name=c["name"], value=c["value"]) for c in choices]
+        )
+
+    async def _answer(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """Fill the deferred response. A private answer to a public deferral (an error
+        after /imagine) replaces it with an ephemeral follow-up, so only the requester
+        reads it."""
+        message = render(reply, self._bot.actions)
+        kwargs = await to_discord_py(message)
+        kwargs.pop("ephemeral", None)  # the deferral decided who sees the response
+        if message.ephemeral and not interaction.extras.get(_EPHEMERAL):
+            await interaction.delete_original_response()
+            await interaction.followup.send(**kwargs, ephemeral=True)
+            return
+        await interaction.edit_original_response(**kwargs)
+
+    async def _download(
+        self, attachment: Mapping[str, Any], interaction: discord.Interaction
+    ) -> ImageUpload:
+        """Download an attachment at once (its URL expires), after checking its size
+        against our limit; the bot token never goes with it."""
+        limit = self._max_upload
+        if int(attachment.get("size") or 0) > limit:
+            raise BadInput(messages.IMAGE_TOO_LARGE.format(limit_mb=limit // 2**20))
+        url = str(attachment.get("url") or "")
+        timeout = aiohttp.ClientTimeout(total=60)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as session,
+                session.get(url, allow_redirects=False) as answer,
+            ):
+                if answer.status != 200:
+                    raise BadInput(DOWNLOAD_FAILED)
+                data = await answer.content.read(limit + 1)
+        except aiohttp.ClientError:
+            raise BadInput(DOWNLOAD_FAILED) from None
+        if len(data) > limit:
+            raise BadInput(messages.IMAGE_TOO_LARGE.format(limit_mb=limit // 2**20))
+        return ImageUpload(data=data, filename=str(attachment.get("filename") or "upload"))
+
+
+def _warning(error: AioeError) -> str:
+    return f"⚠️ {error.message}"
+
+
+_EPHEMERAL = "aioe.deferred_ephemeral"
+
+
+async def _defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
+    """Answer within Discord's 3 seconds: "thinking…", seen by all or by the requester."""
+    interaction.extras[_EPHEMERAL] = ephemeral
+    await interaction.response.defer(ephemeral=ephemeral, thinking=True)

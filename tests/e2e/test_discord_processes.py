@@ -1,0 +1,132 @@
+"""Discord across processes: ``aioe discord run`` holds the gateway, ``aioe worker``
+delivers over REST, ``aioe discord sync`` registers the commands."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from adapters.sql.engine import migrate_async
+from tests.e2e.test_processes import environment, process
+from tests.fakes.discord_server import FakeDiscord, discord_server, slash_interaction
+from tests.harness import product_photo
+
+AIOE = str(Path(sys.executable).with_name("aioe"))
+GUILD, OTHER_GUILD, CHANNEL, OTHER_CHANNEL = 1001, 2002, 3003, 4004
+MASON = {"id": "53908232506183680", "username": "mason", "global_name": "Mason"}
+DEFERRED = 5
+EPHEMERAL = 64
+
+
+def discord_environment(tmp_path: Path, database_url: str, fake: FakeDiscord) -> dict[str, str]:
+    return environment(
+        tmp_path / "var",
+        database_url,
+        DISCORD_TOKEN=fake.bot_token,
+        AIOE_DISCORD_API_URL=fake.api_url,
+    )
+
+
+async def sync(env: dict[str, str]) -> str:
+    async with process(AIOE, "discord", "sync", env=env) as child:
+        out, err = await asyncio.wait_for(child.communicate(), 120)
+    assert child.returncode == 0, err.decode()
+    return out.decode()
+
+
+@asynccontextmanager
+async def deployment(
+    tmp_path: Path, database_url: str
+) -> AsyncIterator[tuple[FakeDiscord, dict[str, str], AsyncExitStack]]:
+    """A fake Discord with two guilds, the commands registered, the gateway process and
+    a worker process on one database."""
+    await migrate_async(database_url)
+    async with discord_server() as fake, AsyncExitStack() as stack:
+        fake.add_guild(GUILD, "Makers", channels=(CHANNEL,))
+        fake.add_guild(OTHER_GUILD, "Shop owners", channels=(OTHER_CHANNEL,))
+        env = discord_environment(tmp_path, database_url, fake)
+        await sync(env)
+        await stack.enter_async_context(process(AIOE, "discord", "run", env=env))
+        await stack.enter_async_context(process(AIOE, "worker", env=env))
+        await fake.wait_ready(within=60)
+        yield fake, env, stack
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size
+
+
+async def followed_up(fake: FakeDiscord, interaction: int, within: float = 90) -> list[Any]:
+    await fake.wait_until(lambda: bool(fake.followups_for(interaction)), within=within)
+    return fake.followups_for(interaction)
+
+
+async def test_sync_registers_every_command_in_one_bulk_overwrite(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with discord_server() as fake:
+        out = await sync(discord_environment(tmp_path, database_url, fake))
+        (overwrite,) = fake.overwrites
+        assert {"imagine", "describe", "credits", "templates", "help"} <= set(overwrite.names)
+        assert "registered" in out
+
+
+async def test_imagine_with_an_attachment_is_deferred_then_followed_up_with_the_png(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with deployment(tmp_path, database_url) as (fake, _, _):
+        photo = fake.add_attachment(product_photo(), "box.png", "image/png", channel_id=CHANNEL)
+        payload = slash_interaction(
+            GUILD, CHANNEL, MASON, "imagine", {"format": "square"}, {"image": photo}
+        )
+        interaction = await fake.send_interaction(payload)
+        answered = await fake.callback_for(interaction, within=10)
+        assert answered.type == DEFERRED and answered.after < 3
+        results = [m for m in await followed_up(fake, interaction) if m.attachments]
+        (message,) = results
+        (attachment,) = message.attachments
+        assert attachment.content_type == "image/png" and png_size(attachment.data) == (1080, 1080)
+        assert len(fake.downloads) == 1  # the photo was downloaded once
+
+
+async def test_an_attachment_that_is_not_an_image_gets_one_private_sentence(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with deployment(tmp_path, database_url) as (fake, _, _):
+        text = fake.add_attachment(b"not a picture", "notes.png", "text/plain", channel_id=CHANNEL)
+        payload = slash_interaction(GUILD, CHANNEL, MASON, "imagine", {}, {"image": text})
+        interaction = await fake.send_interaction(payload)
+        answered = await fake.callback_for(interaction, within=10)
+        assert answered.after < 3 and answered.flags & EPHEMERAL
+        assert fake.downloads == []
+
+
+async def test_credits_is_private_and_the_same_in_every_guild(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with deployment(tmp_path, database_url) as (fake, _, _):
+        balances = []
+        for guild, channel in ((GUILD, CHANNEL), (OTHER_GUILD, OTHER_CHANNEL)):
+            interaction = await fake.send_interaction(
+                slash_interaction(guild, channel, MASON, "credits")
+            )
+            answered = await fake.callback_for(interaction, within=10)
+            assert answered.after < 3 and answered.flags & EPHEMERAL
+            await fake.wait_until(
+                lambda i=interaction: (
+                    fake.original_for(i) is not None and bool(fake.original_for(i).embeds)
+                ),
+                within=30,
+            )
+            original = fake.original_for(interaction)
+            assert original is not None
+            balances.append(str(original.embeds))
+        assert balances[0] == balances[1] and "10" in balances[0]
