@@ -8,6 +8,7 @@ import io
 import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,12 @@ from PIL import Image
 
 from adapters.sql.engine import migrate_async
 from tests.e2e.test_processes import environment, process
-from tests.fakes.discord_server import FakeDiscord, discord_server, slash_interaction
+from tests.fakes.discord_server import (
+    FakeDiscord,
+    component_interaction,
+    discord_server,
+    slash_interaction,
+)
 from tests.harness import product_photo
 
 AIOE = str(Path(sys.executable).with_name("aioe"))
@@ -41,10 +47,16 @@ async def sync(env: dict[str, str]) -> str:
     return out.decode()
 
 
+@dataclass
+class Deployment:
+    fake: FakeDiscord
+    env: dict[str, str]
+    stack: AsyncExitStack
+    gateway: asyncio.subprocess.Process
+
+
 @asynccontextmanager
-async def deployment(
-    tmp_path: Path, database_url: str
-) -> AsyncIterator[tuple[FakeDiscord, dict[str, str], AsyncExitStack]]:
+async def deployment(tmp_path: Path, database_url: str) -> AsyncIterator[Deployment]:
     """A fake Discord with two guilds, the commands registered, the gateway process and
     a worker process on one database."""
     await migrate_async(database_url)
@@ -53,10 +65,10 @@ async def deployment(
         fake.add_guild(OTHER_GUILD, "Shop owners", channels=(OTHER_CHANNEL,))
         env = discord_environment(tmp_path, database_url, fake)
         await sync(env)
-        await stack.enter_async_context(process(AIOE, "discord", "run", env=env))
+        gateway = await stack.enter_async_context(process(AIOE, "discord", "run", env=env))
         await stack.enter_async_context(process(AIOE, "worker", env=env))
         await fake.wait_ready(within=60)
-        yield fake, env, stack
+        yield Deployment(fake, env, stack, gateway)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -82,7 +94,8 @@ async def test_sync_registers_every_command_in_one_bulk_overwrite(
 async def test_imagine_with_an_attachment_is_deferred_then_followed_up_with_the_png(
     tmp_path: Path, database_url: str
 ) -> None:
-    async with deployment(tmp_path, database_url) as (fake, _, _):
+    async with deployment(tmp_path, database_url) as running:
+        fake = running.fake
         photo = fake.add_attachment(product_photo(), "box.png", "image/png", channel_id=CHANNEL)
         payload = slash_interaction(
             GUILD, CHANNEL, MASON, "imagine", {"format": "square"}, {"image": photo}
@@ -100,7 +113,8 @@ async def test_imagine_with_an_attachment_is_deferred_then_followed_up_with_the_
 async def test_an_attachment_that_is_not_an_image_gets_one_private_sentence(
     tmp_path: Path, database_url: str
 ) -> None:
-    async with deployment(tmp_path, database_url) as (fake, _, _):
+    async with deployment(tmp_path, database_url) as running:
+        fake = running.fake
         text = fake.add_attachment(b"not a picture", "notes.png", "text/plain", channel_id=CHANNEL)
         payload = slash_interaction(GUILD, CHANNEL, MASON, "imagine", {}, {"image": text})
         interaction = await fake.send_interaction(payload)
@@ -112,7 +126,8 @@ async def test_an_attachment_that_is_not_an_image_gets_one_private_sentence(
 async def test_credits_is_private_and_the_same_in_every_guild(
     tmp_path: Path, database_url: str
 ) -> None:
-    async with deployment(tmp_path, database_url) as (fake, _, _):
+    async with deployment(tmp_path, database_url) as running:
+        fake = running.fake
         balances = []
         for guild, channel in ((GUILD, CHANNEL), (OTHER_GUILD, OTHER_CHANNEL)):
             interaction = await fake.send_interaction(
@@ -130,3 +145,54 @@ async def test_credits_is_private_and_the_same_in_every_guild(
             assert original is not None
             balances.append(str(original.embeds))
         assert balances[0] == balances[1] and "10" in balances[0]
+
+
+def reroll_button(message: Any) -> str:
+    """The custom id of the first "More like this" button on a message."""
+    for row in message.components:
+        for component in row.get("components", ()):
+            if component.get("type") == 2 and ":r:" in str(component.get("custom_id", "")):
+                return str(component["custom_id"])
+    raise AssertionError("no more-like-this button on the message")
+
+
+async def test_a_button_still_works_after_the_gateway_restarted_and_only_for_its_owner(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with deployment(tmp_path, database_url) as running:
+        fake, env, stack = running.fake, running.env, running.stack
+        photo = fake.add_attachment(product_photo(), "box.png", "image/png", channel_id=CHANNEL)
+        payload = slash_interaction(
+            GUILD, CHANNEL, MASON, "imagine", {"format": "square"}, {"image": photo}
+        )
+        first = await fake.send_interaction(payload)
+        (result,) = [m for m in await followed_up(fake, first) if m.attachments]
+        custom_id = reroll_button(result)
+
+        # The gateway process dies and another starts: nothing in memory survives.
+        running.gateway.kill()
+        await running.gateway.wait()
+        await stack.enter_async_context(process(AIOE, "discord", "run", env=env))
+        await fake.wait_until(lambda: len(fake.identifies) >= 2, within=60)
+        await fake.wait_ready(within=60)
+
+        other = {"id": "80351110224678912", "username": "nelly", "global_name": "Nelly"}
+        refused = await fake.send_interaction(
+            component_interaction(
+                GUILD, CHANNEL, other, custom_id, message=fake.message_json(result.id)
+            )
+        )
+        answered = await fake.callback_for(refused, within=10)
+        assert answered.after < 3 and answered.flags & EPHEMERAL
+        await fake.wait_until(lambda: bool(getattr(fake.original_for(refused), "content", "")))
+        refusal = fake.original_for(refused)
+        assert refusal is not None and "Only the person who asked" in refusal.content
+
+        pressed = await fake.send_interaction(
+            component_interaction(
+                GUILD, CHANNEL, MASON, custom_id, message=fake.message_json(result.id)
+            )
+        )
+        assert (await fake.callback_for(pressed, within=10)).after < 3
+        rerolled = [m for m in await followed_up(fake, pressed) if m.attachments]
+        assert len(rerolled) == 1
