@@ -30,16 +30,24 @@ class DiscordUnavailable(ProviderFailed):
 
 
 def discord_fields(
-    *, application: str, channel: str, user: str, guild: str = "", interaction: str = ""
+    *,
+    application: str,
+    channel: str,
+    user: str,
+    guild: str = "",
+    interaction: str = "",
+    upload_limit: int = 0,
 ) -> dict[str, str]:
     """An address's fields, as the Discord adapter writes and reads them (the interaction
-    token itself is a secret of the address)."""
+    token itself is a secret of the address; ``upload_limit`` is the most bytes Discord
+    takes in one attachment there)."""
     fields = {
         "application": application,
         "channel": channel,
         "user": user,
         "guild": guild,
         "interaction": interaction,
+        "upload_limit": str(upload_limit) if upload_limit else "",
     }
     return {key: value for key, value in fields.items() if value}
 
@@ -62,21 +70,26 @@ class DiscordDelivery:
 
     async def deliver(self, address: ReplyAddress, reply: Reply) -> None:
         message = render(reply, self._codec)
+        limit = int(address.get("upload_limit") or 0) or None
         files = [await self._files.read(image.id) for image in message.images]
-        uploads = [(file.filename, file.content_type, file.data) for file in files]
+        uploads = [
+            (file.filename, file.content_type, file.data)
+            for file in files
+            if limit is None or len(file.data) <= limit  # larger ones: the link only
+        ]
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
             token = address.secrets.get("token", "")
             expires = address.secrets_expire_at
             if token and (expires is None or expires > datetime.now(UTC)):
                 url = f"{self._api}/webhooks/{address.get('application')}/{token}"
-                body = _payload(message, ephemeral=message.ephemeral)
+                body = _payload(message, uploads, ephemeral=message.ephemeral)
                 if await self._send(session, url, body, uploads, authorized=False):
                     return
             channel = address.get("channel")
             if message.ephemeral:
                 channel = await self._direct_channel(session, address.get("user"))
             url = f"{self._api}/channels/{channel}/messages"
-            await self._send(session, url, _payload(message, ephemeral=False), uploads)
+            await self._send(session, url, _payload(message, uploads, ephemeral=False), uploads)
 
     async def _send(
         self,
@@ -110,19 +123,24 @@ class DiscordDelivery:
         url = f"{self._api}/users/@me/channels"
         async with session.post(url, json={"recipient_id": user}, headers=headers) as answer:
             detail = await _json(answer)
+            if answer.status == 429:
+                retry_after = float(detail.get("retry_after", 1))
+                raise RateLimited("Discord is rate limiting us", retry_after)
             if answer.status >= 300:
                 raise DiscordUnavailable(f"Discord answered {answer.status} opening a DM")
         return str(detail["id"])
 
 
-def _payload(message: DiscordMessage, *, ephemeral: bool) -> dict[str, Any]:
+def _payload(
+    message: DiscordMessage, uploads: list[tuple[str, str, bytes]], *, ephemeral: bool
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "content": message.content,
         "embeds": message.embeds,
         "components": message.components,
         "allowed_mentions": NO_MENTIONS,
         "attachments": [
-            {"id": index, "filename": image.filename} for index, image in enumerate(message.images)
+            {"id": index, "filename": filename} for index, (filename, _, _) in enumerate(uploads)
         ],
     }
     if ephemeral:

@@ -9,6 +9,7 @@ a button's custom id carries its whole action.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -24,11 +25,11 @@ from adapters.discord.render import press_from_component, render, to_discord_py
 from adapters.discord.translate import translate
 from core import messages
 from core.app import Bot
-from core.commands import Command, Help, ImageUpload, ListTemplates, ShowCredits
+from core.commands import Command, ImageUpload
 from core.errors import AioeError, BadInput
 from core.identity import Requester
 from core.model import ReplyAddress
-from core.replies import Error, Reply
+from core.replies import Error, Progress, Reply
 from core.templates import Catalog
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ log = logging.getLogger(__name__)
 #: How long an interaction token can post follow-ups.
 TOKEN_LIFE = timedelta(minutes=15)
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-#: Commands whose answer only the requester sees: deferred as ephemeral.
-_PRIVATE = (ListTemplates, ShowCredits, Help)
 DOWNLOAD_FAILED = "I couldn't download that attachment from Discord; please send it again."
 
 
@@ -60,12 +59,14 @@ def address_of(interaction: discord.Interaction, now: datetime) -> ReplyAddress:
         user=str(interaction.user.id),
         guild=str(interaction.guild_id or ""),
         interaction=str(interaction.id),
+        upload_limit=interaction.filesize_limit,
     )
     return ReplyAddress(
         PLATFORM,
         fields=fields,
         secrets={"token": interaction.token},
         secrets_expire_at=now + TOKEN_LIFE,
+        final=False,  # until the deferred response is filled (see DiscordGateway._answer)
     )
 
 
@@ -89,30 +90,19 @@ class DiscordGateway:
             await self._press(interaction)
 
     async def _command(self, interaction: discord.Interaction) -> None:
-        raw = {"type": interaction.type.value, "data": interaction.data or {}}
+        await _defer(interaction)
         try:
-            asked = translate(raw)
-        except BadInput as error:
-            await interaction.response.send_message(_warning(error), ephemeral=True)
-            return
-        await _defer(interaction, ephemeral=isinstance(asked.command, _PRIVATE))
-        try:
+            asked = translate({"type": interaction.type.value, "data": interaction.data or {}})
             command: Command = asked.command
             if asked.attachment is not None:
                 command = asked.with_image(await self._download(asked.attachment, interaction))
         except AioeError as error:
             await self._answer(interaction, Error(error.message))
             return
-        reply = await self._bot.handle(
-            requester_of(interaction),
-            command,
-            address_of(interaction, datetime.now(UTC)),
-            str(interaction.id),
-        )
-        await self._answer(interaction, reply)
+        await self._ask(interaction, command)
 
     async def _press(self, interaction: discord.Interaction) -> None:
-        await _defer(interaction, ephemeral=True)
+        await _defer(interaction)
         try:
             value, choice = press_from_component(interaction.data or {})
         except AioeError as error:
@@ -127,6 +117,15 @@ class DiscordGateway:
         )
         await self._answer(interaction, reply)
 
+    async def _ask(self, interaction: discord.Interaction, command: Command) -> None:
+        reply = await self._bot.handle(
+            requester_of(interaction),
+            command,
+            address_of(interaction, datetime.now(UTC)),
+            str(interaction.id),
+        )
+        await self._answer(interaction, reply)
+
     async def _suggest(self, interaction: discord.Interaction) -> None:
         choices = suggestions(interaction.data or {}, self._catalog)
         await interaction.response.autocomplete(
@@ -134,24 +133,22 @@ class DiscordGateway:
         )
 
     async def _answer(self, interaction: discord.Interaction, reply: Reply) -> None:
-        """Fill the deferred response. A private answer to a public deferral (an error
-        after /imagine) replaces it with an ephemeral follow-up, so only the requester
-        reads it."""
-        message = render(reply, self._bot.actions)
-        kwargs = await to_discord_py(message)
-        kwargs.pop("ephemeral", None)  # the deferral decided who sees the response
-        if message.ephemeral and not interaction.extras.get(_EPHEMERAL):
-            await interaction.delete_original_response()
-            await interaction.followup.send(**kwargs, ephemeral=True)
-            return
+        """Fill the deferred response, which only the requester sees: errors, private
+        answers and a job's progress. A job's results come later as public follow-ups,
+        once this response is filled (its address was held until then)."""
+        kwargs = await to_discord_py(render(reply, self._bot.actions))
+        kwargs.pop("ephemeral", None)  # the deferral decided: only the requester
         await interaction.edit_original_response(**kwargs)
+        if isinstance(reply, Progress):
+            final = dataclasses.replace(address_of(interaction, datetime.now(UTC)), final=True)
+            await self._bot.readdress(reply.job_id, final)
 
     async def _download(
         self, attachment: Mapping[str, Any], interaction: discord.Interaction
     ) -> ImageUpload:
         """Download an attachment at once (its URL expires), after checking its size
         against our limit; the bot token never goes with it."""
-        limit = self._max_upload
+        limit = min(self._max_upload, interaction.filesize_limit or self._max_upload)
         if int(attachment.get("size") or 0) > limit:
             raise BadInput(messages.IMAGE_TOO_LARGE.format(limit_mb=limit // 2**20))
         url = str(attachment.get("url") or "")
@@ -171,14 +168,6 @@ class DiscordGateway:
         return ImageUpload(data=data, filename=str(attachment.get("filename") or "upload"))
 
 
-def _warning(error: AioeError) -> str:
-    return f"⚠️ {error.message}"
-
-
-_EPHEMERAL = "aioe.deferred_ephemeral"
-
-
-async def _defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:
-    """Answer within Discord's 3 seconds: "thinking…", seen by all or by the requester."""
-    interaction.extras[_EPHEMERAL] = ephemeral
-    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+async def _defer(interaction: discord.Interaction) -> None:
+    """Answer within Discord's 3 seconds: "thinking…", seen only by the requester."""
+    await interaction.response.defer(ephemeral=True, thinking=True)

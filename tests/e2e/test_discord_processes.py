@@ -14,6 +14,7 @@ from typing import Any
 
 from PIL import Image
 
+from adapters.discord.commands import MAKE_IMAGES
 from adapters.sql.engine import migrate_async
 from tests.e2e.test_processes import environment, process
 from tests.fakes.discord_server import (
@@ -105,6 +106,7 @@ async def test_imagine_with_an_attachment_is_deferred_then_followed_up_with_the_
         assert answered.type == DEFERRED and answered.after < 3
         results = [m for m in await followed_up(fake, interaction) if m.attachments]
         (message,) = results
+        assert not message.flags & EPHEMERAL  # the results are for the whole channel
         (attachment,) = message.attachments
         assert attachment.content_type == "image/png" and png_size(attachment.data) == (1080, 1080)
         assert len(fake.downloads) == 1  # the photo was downloaded once
@@ -116,18 +118,37 @@ async def test_an_attachment_that_is_not_an_image_gets_one_private_sentence(
     async with deployment(tmp_path, database_url) as running:
         fake = running.fake
         text = fake.add_attachment(b"not a picture", "notes.png", "text/plain", channel_id=CHANNEL)
-        payload = slash_interaction(GUILD, CHANNEL, MASON, "imagine", {}, {"image": text})
-        interaction = await fake.send_interaction(payload)
-        answered = await fake.callback_for(interaction, within=10)
-        assert answered.after < 3 and answered.flags & EPHEMERAL
-        assert fake.downloads == []
+        huge = fake.add_attachment(product_photo(), "huge.png", "image/png", channel_id=CHANNEL)
+        huge["size"] = 30 * 1024 * 1024  # what Discord says of it: over our 20 MB
+        for attachment in (text, huge):
+            payload = slash_interaction(GUILD, CHANNEL, MASON, "imagine", {}, {"image": attachment})
+            interaction = await fake.send_interaction(payload)
+            answered = await fake.callback_for(interaction, within=10)
+            assert answered.after < 3
+            await fake.wait_until(lambda i=interaction: _private_sentence(fake, i), within=30)
+        assert fake.downloads == []  # refused before anything was downloaded
+        public = [m for m in fake.messages_in(CHANNEL) if not m.flags & EPHEMERAL]
+        assert public == []  # and nothing was posted for all to see
 
 
-async def test_credits_is_private_and_the_same_in_every_guild(
+def _private_sentence(fake: FakeDiscord, interaction: int) -> bool:
+    """The interaction was answered with one sentence only the requester sees."""
+    answered = fake.followups_for(interaction) + [
+        m for m in (fake.original_for(interaction),) if m is not None and m.content
+    ]
+    return any(m.flags & EPHEMERAL and m.content.count(".") <= 2 for m in answered)
+
+
+async def test_credits_and_templates_are_private_and_credits_the_same_in_every_guild(
     tmp_path: Path, database_url: str
 ) -> None:
     async with deployment(tmp_path, database_url) as running:
         fake = running.fake
+        templates = await fake.send_interaction(
+            slash_interaction(GUILD, CHANNEL, MASON, "templates")
+        )
+        answered = await fake.callback_for(templates, within=10)
+        assert answered.after < 3 and answered.flags & EPHEMERAL
         balances = []
         for guild, channel in ((GUILD, CHANNEL), (OTHER_GUILD, OTHER_CHANNEL)):
             interaction = await fake.send_interaction(
@@ -196,3 +217,32 @@ async def test_a_button_still_works_after_the_gateway_restarted_and_only_for_its
         assert (await fake.callback_for(pressed, within=10)).after < 3
         rerolled = [m for m in await followed_up(fake, pressed) if m.attachments]
         assert len(rerolled) == 1
+
+
+async def test_the_message_command_makes_images_from_the_photo_in_a_message(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with deployment(tmp_path, database_url) as running:
+        fake = running.fake
+        photo = fake.add_attachment(product_photo(), "mug.png", "image/png", channel_id=CHANNEL)
+        payload = slash_interaction(GUILD, CHANNEL, MASON, "imagine")
+        target = "1183349100000000000"
+        payload["data"] = {
+            "name": MAKE_IMAGES,
+            "type": 3,
+            "target_id": target,
+            "resolved": {
+                "messages": {
+                    target: {
+                        "id": target,
+                        "channel_id": str(CHANNEL),
+                        "content": "new mugs are in",
+                        "attachments": [photo],
+                    }
+                }
+            },
+        }
+        interaction = await fake.send_interaction(payload)
+        assert (await fake.callback_for(interaction, within=10)).after < 3
+        (result,) = [m for m in await followed_up(fake, interaction) if m.attachments]
+        assert result.attachments[0].content_type == "image/png"
