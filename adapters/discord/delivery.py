@@ -134,18 +134,26 @@ class DiscordDelivery:
 def _payload(
     message: DiscordMessage, uploads: list[tuple[str, str, bytes]], *, ephemeral: bool
 ) -> dict[str, Any]:
+    attached = [filename for filename, _, _ in uploads]
     body: dict[str, Any] = {
         "content": message.content,
-        "embeds": message.embeds,
+        "embeds": [_shown(embed, attached) for embed in message.embeds],
         "components": message.components,
         "allowed_mentions": NO_MENTIONS,
-        "attachments": [
-            {"id": index, "filename": filename} for index, (filename, _, _) in enumerate(uploads)
-        ],
+        "attachments": [{"id": index, "filename": name} for index, name in enumerate(attached)],
     }
     if ephemeral:
         body["flags"] = EPHEMERAL
     return body
+
+
+def _shown(embed: dict[str, Any], attached: list[str]) -> dict[str, Any]:
+    """An embed may show only a file that goes with the message (a file over Discord's
+    limit stays behind: its embed keeps the link)."""
+    image = str((embed.get("image") or {}).get("url", ""))
+    if image.startswith("attachment://") and image.removeprefix("attachment://") not in attached:
+        return {key: value for key, value in embed.items() if key != "image"}
+    return embed
 
 
 async def _json(answer: aiohttp.ClientResponse) -> Mapping[str, Any]:

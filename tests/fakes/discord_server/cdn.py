@@ -1,5 +1,5 @@
 """The fake CDN: attachments stored behind signed URLs (``ex``, ``is``, ``hm``), served
-without authentication like Discord's, and every download counted."""
+without authentication like Discord's, every request recorded and every download counted."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from urllib.parse import quote
 from aiohttp import web
 from PIL import Image, UnidentifiedImageError
 
-from tests.fakes.discord_server.records import Attachment
+from tests.fakes.discord_server.records import ApiRequest, Attachment
 
 #: Attachment URLs are signed for a day, as Discord's CDN signs them.
 URL_LIFETIME = 24 * 3600
@@ -30,6 +30,7 @@ class Cdn:
         self.base = ""
         self.files: dict[int, Attachment] = {}
         self.downloads: list[int] = []
+        self.requests: list[ApiRequest] = []
         self._snowflake = snowflake
         self._key = secrets.token_bytes(16)
 
@@ -78,8 +79,11 @@ class Cdn:
     async def serve(self, request: web.Request) -> web.StreamResponse:
         path = request.rel_url.raw_path.removeprefix(MEDIA_PREFIX)
         attachment = self.files.get(int(request.match_info["attachment_id"]))
+        authorization = request.headers.get("Authorization", "")
         if attachment is None or not self.signed(path, request.query):
+            self.requests.append(ApiRequest(request.method, request.path, 404, authorization))
             return web.Response(status=404, text="This content is no longer available.")
+        self.requests.append(ApiRequest(request.method, request.path, 200, authorization))
         self.downloads.append(attachment.id)
         return web.Response(body=attachment.data, content_type=attachment.content_type)
 

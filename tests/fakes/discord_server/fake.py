@@ -33,6 +33,7 @@ from tests.fakes.discord_server.records import (
     Attachment,
     Callback,
     CommandOverwrite,
+    DirectChannel,
     Entitlement,
     Guild,
     Interaction,
@@ -84,6 +85,7 @@ class FakeDiscord:
         self.callback_deadline = CALLBACK_DEADLINE
         self.token_lifetime = TOKEN_LIFETIME
         self.guilds: dict[int, Guild] = {}
+        self.direct_channels: dict[int, DirectChannel] = {}
         self.messages: dict[int, Message] = {}
         self.interactions: dict[int, Interaction] = {}
         self.commands: dict[int | None, list[JSON]] = {}
@@ -219,8 +221,21 @@ class FakeDiscord:
         """The attachment ids the CDN served, one entry per download."""
         return self.cdn.downloads
 
-    def record(self, method: str, path: str, status: int) -> None:
-        self.requests.append(ApiRequest(method, path, status))
+    @property
+    def cdn_requests(self) -> list[ApiRequest]:
+        """Every request to the CDN, served or not (``path`` is the whole path)."""
+        return self.cdn.requests
+
+    def dm_with(self, user_id: int) -> DirectChannel | None:
+        """The bot's DM channel with a user, once opened (``POST /users/@me/channels``, or
+        by the user's interaction in a DM with the bot)."""
+        return next(
+            (c for c in self.direct_channels.values() if int(c.recipient["id"]) == int(user_id)),
+            None,
+        )
+
+    def record(self, method: str, path: str, status: int, authorization: str = "") -> None:
+        self.requests.append(ApiRequest(method, path, status, authorization))
 
     def requests_to(self, route_glob: str) -> list[ApiRequest]:
         return [r for r in self.requests if _matches(route_glob, r.method, r.path)]
@@ -297,6 +312,7 @@ class FakeDiscord:
         if data["type"] == MESSAGE_COMPONENT:
             component_message = self._component_message(data)
         self._fill_channel(data, guild_id, channel_id)
+        self._note_direct_channel(data, channel_id)
         target = self.shard_of(guild_id) if shard is None else shard
         self.interactions[interaction_id] = Interaction(
             id=interaction_id,
@@ -327,6 +343,35 @@ class FakeDiscord:
                 if int(channel["id"]) == channel_id:
                     return guild, channel
         return None
+
+    def known_user(self, user_id: int) -> JSON | None:
+        """A user the fake knows: a member of one of its guilds, or someone who sent the
+        bot an interaction (the bot itself included)."""
+        if int(user_id) == self.application_id:
+            return self.bot_user
+        for guild in self.guilds.values():
+            for member in guild.members:
+                if int(member["user"]["id"]) == int(user_id):
+                    return dict(member["user"])
+        for interaction in self.interactions.values():
+            payload = interaction.payload
+            user = payload["member"]["user"] if "member" in payload else payload.get("user")
+            if user is not None and int(user["id"]) == int(user_id):
+                return dict(user)
+        return None
+
+    def open_dm(self, user: Mapping[str, Any]) -> DirectChannel:
+        """The bot's DM channel with a user, created on first use."""
+        existing = self.dm_with(int(user["id"]))
+        if existing is not None:
+            return existing
+        channel = DirectChannel(self.snowflake(), user_json(user))
+        self.direct_channels[channel.id] = channel
+        return channel
+
+    def direct_channel_json(self, channel: DirectChannel) -> JSON:
+        sent = [m.id for m in self.messages.values() if m.channel_id == channel.id]
+        return channel.json(max(sent, default=None))
 
     def take_rate_limit(self, method: str, path: str) -> float | None:
         for limit in self._rate_limits:
@@ -423,6 +468,14 @@ class FakeDiscord:
             raise ValueError(f"message {message_id} has no component {data['data']['custom_id']!r}")
         data["message"] = known.json()
         return message_id
+
+    def _note_direct_channel(self, data: JSON, channel_id: int) -> None:
+        """An interaction in the bot's DM (context 1) names that user's DM channel."""
+        if data.get("guild_id") or data.get("context") != 1 or "user" not in data:
+            return
+        user = data["user"]
+        if self.dm_with(int(user["id"])) is None and channel_id not in self.direct_channels:
+            self.direct_channels[channel_id] = DirectChannel(channel_id, dict(user))
 
     def _fill_channel(self, data: JSON, guild_id: int | None, channel_id: int) -> None:
         found = self.channel(channel_id)

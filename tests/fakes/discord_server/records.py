@@ -167,11 +167,13 @@ class CommandOverwrite:
 
 @dataclass(frozen=True, slots=True)
 class ApiRequest:
-    """One REST request: ``path`` is relative to ``/api/v10``."""
+    """One request: to the API (``path`` relative to ``/api/v10``) or to the CDN (its
+    whole path); ``authorization`` is the header as sent (empty without one)."""
 
     method: str
     path: str
     status: int
+    authorization: str = ""
 
 
 @dataclass(slots=True)
@@ -184,6 +186,23 @@ class Guild:
     members: list[JSON]
     joined_at: str
     hidden_channels: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectChannel:
+    """The bot's direct message channel with one user (type 1, DM)."""
+
+    id: int
+    recipient: JSON
+
+    def json(self, last_message_id: int | None = None) -> JSON:
+        return {
+            "id": str(self.id),
+            "type": 1,
+            "last_message_id": None if last_message_id is None else str(last_message_id),
+            "flags": 0,
+            "recipients": [self.recipient],
+        }
 
 
 @dataclass(slots=True)

@@ -136,7 +136,7 @@ def edge(fake: FakeDiscord) -> Middleware:
                     "X-RateLimit-Reset-After": "1.000",
                 }
             )
-        fake.record(request.method, path, response.status)
+        fake.record(request.method, path, response.status, request.headers.get("Authorization", ""))
         return response
 
     return middleware
@@ -160,7 +160,8 @@ def _rate_limited(retry_after: float, bucket: str) -> web.Response:
 
 
 class BotRoutes:
-    """The routes a bot token opens: gateway, identity, commands, channels, entitlements."""
+    """The routes a bot token opens: gateway, identity, commands, channels, direct
+    messages, entitlements."""
 
     def __init__(self, fake: FakeDiscord) -> None:
         self.fake = fake
@@ -171,6 +172,7 @@ class BotRoutes:
         router.add_get(f"{prefix}/users/@me", self.me, allow_head=False)
         router.add_get(f"{prefix}/applications/@me", self.application, allow_head=False)
         router.add_get(f"{prefix}/oauth2/applications/@me", self.application, allow_head=False)
+        router.add_post(f"{prefix}/users/@me/channels", self.create_dm)
         for commands in (
             f"{prefix}/applications/{{application_id}}/commands",
             f"{prefix}/applications/{{application_id}}/guilds/{{guild_id}}/commands",
@@ -266,6 +268,27 @@ class BotRoutes:
             }
         )
 
+    async def create_dm(self, request: web.Request) -> web.Response:
+        """Open (or find) the bot's DM channel with a user: 50033 for a user Discord does
+        not know, 50007 for one the bot cannot message (itself, another bot)."""
+        self._bot(request)
+        body, _ = await read_body(request)
+        recipient = body.get("recipient_id") if isinstance(body, dict) else None
+        if recipient is None:
+            raise invalid_form(["recipient_id"], "BASE_TYPE_REQUIRED", "This field is required")
+        if not str(recipient).isdigit():
+            raise invalid_form(
+                ["recipient_id"], "NUMBER_TYPE_COERCE", f'Value "{recipient}" is not snowflake.'
+            )
+        user = self.fake.known_user(int(recipient))
+        if user is None:
+            raise DiscordError(400, 50033, "Invalid Recipient(s)")
+        if user.get("bot"):
+            raise DiscordError(400, 50007, "Cannot send messages to this user")
+        channel = self.fake.open_dm(user)
+        await self.fake.changed()
+        return json_response(self.fake.direct_channel_json(channel))
+
     def _command_scope(self, request: web.Request) -> int | None:
         self._own_application(request)
         if "guild_id" not in request.match_info:
@@ -290,6 +313,8 @@ class BotRoutes:
     def _visible_channel(self, request: web.Request) -> int:
         self._bot(request)
         channel_id = snowflake(request, "channel_id")
+        if channel_id in self.fake.direct_channels:
+            return channel_id
         found = self.fake.channel(channel_id)
         if found is None:
             raise DiscordError(404, 10003, "Unknown Channel")
