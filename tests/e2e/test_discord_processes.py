@@ -246,3 +246,37 @@ async def test_the_message_command_makes_images_from_the_photo_in_a_message(
         assert (await fake.callback_for(interaction, within=10)).after < 3
         (result,) = [m for m in await followed_up(fake, interaction) if m.attachments]
         assert result.attachments[0].content_type == "image/png"
+
+
+async def test_two_gateway_processes_hold_one_shard_each_and_answer_each_interaction_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    await migrate_async(database_url)
+    on_shard = {0: 2 << 22, 1: 3 << 22}  # (guild_id >> 22) % shard_count picks the shard
+    async with discord_server() as fake, AsyncExitStack() as stack:
+        for shard, guild in on_shard.items():
+            fake.add_guild(guild, f"Guild on shard {shard}", channels=(guild + 1,))
+        env = discord_environment(tmp_path, database_url, fake)
+        await sync(env)
+        for shard in on_shard:
+            await stack.enter_async_context(
+                process(
+                    AIOE,
+                    "discord",
+                    "run",
+                    "--shard-ids",
+                    str(shard),
+                    "--shard-count",
+                    "2",
+                    env=env,
+                )
+            )
+        for shard in on_shard:
+            await fake.wait_ready(shard=shard, within=60)
+        assert set(fake.sessions) == {0, 1}  # each process holds its own shard
+        for shard, guild in on_shard.items():
+            payload = slash_interaction(guild, guild + 1, MASON, "credits")
+            interaction = await fake.send_interaction(payload, shard=shard)
+            assert (await fake.callback_for(interaction, within=10)).after < 3
+        callbacks = fake.requests_to("POST /interactions/*/callback")
+        assert len(callbacks) == 2 and all(c.status < 300 for c in callbacks)
