@@ -320,7 +320,7 @@ def report(aioe: Target, bare: Target, load: tuple[float, float]) -> tuple[dict[
             f"which app goes first; round 1 is the first command for {CONCURRENT - WARM_UP} "
             "of the users. The reference is a bolt `AsyncApp` whose one listener only acks, "
             "served by aiohttp the same way, in its own process. Both servers, the load "
-            "generator and the fake Slack Web API (`tests/fakes/slack_server.py`, in the load "
+            "generator and the fake Slack Web API (`tests/fakes/slack_server/`, in the load "
             "generator's process) share the machine, all on 127.0.0.1. Each cell: median over "
             "the rounds (min–max); percentiles by nearest rank. The last row is what a user "
             "waits for: from sending until aioe's answer reached `response_url` (looked at "
