@@ -15,13 +15,14 @@ from PIL import Image
 from adapters.sql.engine import migrate_async
 from tests.e2e.test_processes import environment, process
 from tests.fakes.slack_server import DEFAULT_BOT_TOKEN, DEFAULT_TEAM, FakeSlack, slack_server
-from tests.harness import count_rows, product_photo, running_app
+from tests.harness import count_rows, running_app
 from tests.integration.slack_harness import (
     SIGNING_SECRET,
     USER,
     SlackSender,
     eventually,
     free_port,
+    photo_event,
 )
 
 AIOE = str(Path(sys.executable).with_name("aioe"))
@@ -81,21 +82,6 @@ def completed(slack: FakeSlack) -> int:
 def png_size(data: bytes) -> tuple[int, int]:
     with Image.open(io.BytesIO(data)) as image:
         return image.size
-
-
-def photo_event(slack: FakeSlack, channel: str, text: str) -> tuple[dict[str, object], str]:
-    asked = slack.add_user_message(DEFAULT_TEAM, channel, USER, text)
-    photo = slack.add_user_file(DEFAULT_TEAM, product_photo(), "box.png", "image/png", user=USER)
-    event = {
-        "type": "app_mention",
-        "user": USER,
-        "text": text,
-        "ts": asked.ts,
-        "channel": channel,
-        "event_ts": asked.ts,
-        "files": [photo],
-    }
-    return event, asked.ts
 
 
 async def test_a_photo_mention_and_a_direct_message_become_images_delivered_by_a_worker(

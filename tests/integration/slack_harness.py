@@ -19,7 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.bootstrap import App
 from bot.web import start_web
 from tests.fakes.slack_server import DEFAULT_BOT_TOKEN, DEFAULT_TEAM, FakeSlack, slack_server
-from tests.harness import running_app
+from tests.harness import product_photo, running_app
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 USER = "U2147483697"
@@ -142,6 +142,23 @@ async def eventually(check: Callable[[], Awaitable[bool] | bool], within: float 
             if await outcome if isinstance(outcome, Awaitable) else outcome:
                 return
             await asyncio.sleep(0.02)
+
+
+def photo_event(slack: FakeSlack, channel: str, text: str) -> tuple[dict[str, Any], str]:
+    """A message with a product photo that mentions the bot, as Slack sends it; and its
+    ``ts`` (the thread the results belong in)."""
+    asked = slack.add_user_message(DEFAULT_TEAM, channel, USER, text)
+    photo = slack.add_user_file(DEFAULT_TEAM, product_photo(), "box.png", "image/png", user=USER)
+    event = {
+        "type": "app_mention",
+        "user": USER,
+        "text": text,
+        "ts": asked.ts,
+        "channel": channel,
+        "event_ts": asked.ts,
+        "files": [photo],
+    }
+    return event, asked.ts
 
 
 @asynccontextmanager

@@ -20,6 +20,7 @@ from tests.integration.slack_harness import (
     USER,
     SlackRig,
     eventually,
+    photo_event,
     signed_headers,
     slack_rig,
 )
@@ -64,27 +65,17 @@ async def test_a_mention_with_a_photo_gets_a_marketplace_image_in_its_thread(
     rig: SlackRig,
 ) -> None:
     bot = rig.slack.bot_user_id(DEFAULT_TEAM)
-    asked = rig.slack.add_user_message(
-        DEFAULT_TEAM, rig.channel, USER, f"<@{bot}> --template studio-white --format marketplace"
-    )
-    event = {
-        "type": "app_mention",
-        "user": USER,
-        "text": asked.text,
-        "ts": asked.ts,
-        "channel": rig.channel,
-        "event_ts": asked.ts,
-        "files": [shared_photo(rig)],
-    }
+    text = f"<@{bot}> --template studio-white --format marketplace"
+    event, thread = photo_event(rig.slack, rig.channel, text)
     status, took = await rig.event(event, "Ev0001")
     assert status == 200 and took < DEADLINE
     await jobs_done(rig, 1)
     (download,) = rig.slack.downloads
     assert download.token == DEFAULT_BOT_TOKEN and download.served
     (upload,) = rig.slack.uploads
-    assert (upload.channel, upload.thread_ts) == (rig.channel, asked.ts)
+    assert (upload.channel, upload.thread_ts) == (rig.channel, thread)
     assert png_size(upload.data) == (2000, 2000)
-    threaded = rig.slack.messages_in(rig.channel, thread_ts=asked.ts)
+    threaded = rig.slack.messages_in(rig.channel, thread_ts=thread)
     assert any("/i/" in json.dumps(m.blocks) for m in threaded)  # each image's link
 
 
@@ -115,21 +106,13 @@ async def test_a_photo_sent_to_the_bots_direct_messages_is_a_request(rig: SlackR
 async def test_the_same_event_delivered_three_times_makes_one_job_and_one_result(
     rig: SlackRig,
 ) -> None:
-    asked = rig.slack.add_user_message(DEFAULT_TEAM, rig.channel, USER, "<@B> --format square")
-    event = {
-        "type": "app_mention",
-        "user": USER,
-        "text": asked.text,
-        "ts": asked.ts,
-        "channel": rig.channel,
-        "files": [shared_photo(rig)],
-    }
+    event, thread = photo_event(rig.slack, rig.channel, "<@B> --format square")
     for retry in ("", "1", "2"):
         headers = {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"}
         status, _ = await rig.event(event, "Ev0003", headers if retry else None)
         assert status == 200
     # Each delivery is answered in the thread (the repeats with the first answer).
-    await eventually(lambda: len(rig.slack.messages_in(rig.channel, thread_ts=asked.ts)) >= 3)
+    await eventually(lambda: len(rig.slack.messages_in(rig.channel, thread_ts=thread)) >= 3)
     assert await rig.count("jobs") == 1
     assert await rig.finish_jobs() == 1
     assert len(rig.slack.uploads) == 1
@@ -177,20 +160,12 @@ async def test_imagine_with_no_text_opens_the_form_and_the_form_makes_images(
 
 
 async def test_more_like_this_works_for_the_requester_and_no_one_else(rig: SlackRig) -> None:
-    asked = rig.slack.add_user_message(DEFAULT_TEAM, rig.channel, USER, "<@B> --format square")
-    event = {
-        "type": "app_mention",
-        "user": USER,
-        "text": asked.text,
-        "ts": asked.ts,
-        "channel": rig.channel,
-        "files": [shared_photo(rig)],
-    }
+    event, thread = photo_event(rig.slack, rig.channel, "<@B> --format square")
     await rig.event(event, "Ev0004")
     await jobs_done(rig, 1)
     with_buttons, button = next(
         (message, element)
-        for message in rig.slack.messages_in(rig.channel, thread_ts=asked.ts)
+        for message in rig.slack.messages_in(rig.channel, thread_ts=thread)
         for block in message.blocks or ()
         if block["type"] == "actions"
         for element in block["elements"]
@@ -210,11 +185,11 @@ async def test_more_like_this_works_for_the_requester_and_no_one_else(rig: Slack
                 "message_ts": with_buttons.ts,
                 "channel_id": rig.channel,
                 "is_ephemeral": False,
-                "thread_ts": asked.ts,
+                "thread_ts": thread,
             },
             "trigger_id": rig.slack.trigger_id(DEFAULT_TEAM, user),
             "channel": {"id": rig.channel, "name": "marketing"},
-            "message": {"ts": with_buttons.ts, "thread_ts": asked.ts, "text": with_buttons.text},
+            "message": {"ts": with_buttons.ts, "thread_ts": thread, "text": with_buttons.text},
             "actions": [{**button, "block_id": "b", "action_ts": str(time.time())}],
         }
 
@@ -305,15 +280,7 @@ async def test_where_the_bot_is_not_invited_it_says_how_and_sends_results_by_dm(
 ) -> None:
     rig.slack.channels[rig.channel].members.discard(rig.slack.bot_user_id(DEFAULT_TEAM))
     rig.slack.channels[rig.channel].is_private = True  # chat:write.public cannot help
-    asked = rig.slack.add_user_message(DEFAULT_TEAM, rig.channel, USER, "<@B> --format square")
-    event = {
-        "type": "app_mention",
-        "user": USER,
-        "text": asked.text,
-        "ts": asked.ts,
-        "channel": rig.channel,
-        "files": [shared_photo(rig)],
-    }
+    event, _ = photo_event(rig.slack, rig.channel, "<@B> --format square")
     status, _ = await rig.event(event, "Ev0009")
     assert status == 200
     await jobs_done(rig, 1)
