@@ -54,7 +54,7 @@ class Idempotency:
             now = self._clock()
             async with self._uow() as uow:
                 mine = await uow.requests.begin(
-                    key, account_id, claim.owner, now, now + self._lease
+                    key, account_id, claim.owner, now, now + self._lease, now - KEPT_FOR
                 )
                 if not mine:
                     mine = await uow.requests.take_over(key, claim.owner, now, now + self._lease)

@@ -236,10 +236,16 @@ class RequestRepository(Protocol):
     """Idempotency keys: a retried platform delivery gets the first answer."""
 
     async def begin(
-        self, key: str, account_id: str, owner: str, now: datetime, lease_until: datetime
+        self,
+        key: str,
+        account_id: str,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        forget_before: datetime,
     ) -> bool:
         """Claim ``key`` for ``owner``; ``False`` if it is known (answered, or claimed by
-        someone whose lease is live). Keys created before ``now - 1 day`` are forgotten."""
+        someone whose lease is live). A key created before ``forget_before`` is new."""
         ...
 
     async def answer(self, key: str) -> dict[str, Any] | None:

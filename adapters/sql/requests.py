@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -10,9 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.conflicts import insert_unless_conflict
 from adapters.sql.tables import requests
-
-#: How long a key is remembered (also ``core.idempotency.KEPT_FOR``).
-_KEPT_FOR = timedelta(days=1)
 
 
 class SqlRequestRepository:
@@ -22,12 +19,18 @@ class SqlRequestRepository:
         self._connection = connection
 
     async def begin(
-        self, key: str, account_id: str, owner: str, now: datetime, lease_until: datetime
+        self,
+        key: str,
+        account_id: str,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        forget_before: datetime,
     ) -> bool:
-        """Claim a new key; ``False`` when it is known. A key older than a day is
-        forgotten first."""
+        """Claim a new key; ``False`` when it is known. A key created before
+        ``forget_before`` is forgotten first."""
         await self._connection.execute(
-            delete(requests).where(requests.c.key == key, requests.c.created_at < now - _KEPT_FOR)
+            delete(requests).where(requests.c.key == key, requests.c.created_at < forget_before)
         )
         added = (
             await self._connection.execute(

@@ -76,7 +76,9 @@ async def test_a_request_whose_first_handler_died_is_taken_over_after_its_lease(
     key = Idempotency.scoped("slack", account.id, "Ev0005")
     past = datetime.now(UTC) - timedelta(minutes=5)
     async with app.uow_factory() as uow:  # a server claimed it, then died
-        assert await uow.requests.begin(key, account.id, "dead", past, past + timedelta(minutes=2))
+        assert await uow.requests.begin(
+            key, account.id, "dead", past, past + timedelta(minutes=2), past - timedelta(days=1)
+        )
         await uow.commit()
     reply = await imagine(app, photo, "Ev0005")
     assert isinstance(reply, Progress)

@@ -581,7 +581,9 @@ async def test_migrated_jobs_take_part_in_claims_the_outbox_and_orphan_upkeep(
         orphans = [each.id for each in await uow.jobs.orphaned(now)]
         delivery = await uow.jobs.claim_delivery("job-discord", "sender", now, 30)
         delivered = await uow.jobs.mark_delivered("job-discord", "sender", now)
-        began = await uow.requests.begin("k1", ADA, "req", now, now + timedelta(minutes=2))
+        began = await uow.requests.begin(
+            "k1", ADA, "req", now, now + timedelta(minutes=2), now - timedelta(days=1)
+        )
         image = await uow.images.get("img-1")
 
     assert claimed is not None

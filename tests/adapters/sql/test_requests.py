@@ -25,7 +25,9 @@ class Keys:
 
     async def begin(self, key: str, owner: str, now: float) -> bool:
         async with self.uows() as uow:
-            mine = await uow.requests.begin(key, self.account_id, owner, at(now), at(now + LEASE))
+            mine = await uow.requests.begin(
+                key, self.account_id, owner, at(now), at(now + LEASE), at(now - DAY)
+            )
             await uow.commit()
         return mine
 
