@@ -99,7 +99,11 @@ class DiscordGateway:
         except AioeError as error:
             await self._answer(interaction, Error(error.message))
             return
-        await self._ask(interaction, command)
+        address = address_of(interaction, datetime.now(UTC))
+        reply = await self._bot.handle(
+            requester_of(interaction), command, address, str(interaction.id)
+        )
+        await self._answer(interaction, reply, address)
 
     async def _press(self, interaction: discord.Interaction) -> None:
         await _defer(interaction)
@@ -108,23 +112,11 @@ class DiscordGateway:
         except AioeError as error:
             await self._answer(interaction, Error(error.message))
             return
+        address = address_of(interaction, datetime.now(UTC))
         reply = await self._bot.press(
-            requester_of(interaction),
-            value,
-            address_of(interaction, datetime.now(UTC)),
-            choice=choice,
-            key=str(interaction.id),
+            requester_of(interaction), value, address, choice=choice, key=str(interaction.id)
         )
-        await self._answer(interaction, reply)
-
-    async def _ask(self, interaction: discord.Interaction, command: Command) -> None:
-        reply = await self._bot.handle(
-            requester_of(interaction),
-            command,
-            address_of(interaction, datetime.now(UTC)),
-            str(interaction.id),
-        )
-        await self._answer(interaction, reply)
+        await self._answer(interaction, reply, address)
 
     async def _suggest(self, interaction: discord.Interaction) -> None:
         choices = suggestions(interaction.data or {}, self._catalog)
@@ -132,16 +124,17 @@ class DiscordGateway:
             [discord.app_commands.Choice(name=c["name"], value=c["value"]) for c in choices]
         )
 
-    async def _answer(self, interaction: discord.Interaction, reply: Reply) -> None:
+    async def _answer(
+        self, interaction: discord.Interaction, reply: Reply, address: ReplyAddress | None = None
+    ) -> None:
         """Fill the deferred response, which only the requester sees: errors, private
         answers and a job's progress. A job's results come later as public follow-ups,
         once this response is filled (its address was held until then)."""
         kwargs = await to_discord_py(render(reply, self._bot.actions))
         kwargs.pop("ephemeral", None)  # the deferral decided: only the requester
         await interaction.edit_original_response(**kwargs)
-        if isinstance(reply, Progress):
-            final = dataclasses.replace(address_of(interaction, datetime.now(UTC)), final=True)
-            await self._bot.readdress(reply.job_id, final)
+        if isinstance(reply, Progress) and address is not None:
+            await self._bot.readdress(reply.job_id, dataclasses.replace(address, final=True))
 
     async def _download(
         self, attachment: Mapping[str, Any], interaction: discord.Interaction
