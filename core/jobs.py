@@ -186,18 +186,23 @@ class Worker:
         tend: Callable[[], Awaitable[None]] | None = None,
         tend_every: timedelta = timedelta(seconds=15),
     ) -> None:
-        """Work until cancelled, waking early when ``wake`` is set; when idle, send
-        replies that are due from the outbox and, every ``tend_every``, call ``tend``
-        (the process's upkeep)."""
-        next_tending = self._clock()
+        """Work until cancelled, waking early when ``wake`` is set; when idle, send the
+        replies that came due in the outbox (as often as its backoff's first step) and,
+        every ``tend_every``, call ``tend`` (the process's upkeep)."""
+        flush_every = timedelta(seconds=self.outbox.policy.base_seconds)
+        chores: list[tuple[timedelta, Callable[[], Awaitable[object]]]] = [
+            (flush_every, self.outbox.flush)
+        ]
+        if tend is not None:
+            chores.append((tend_every, tend))
+        due = [self._clock()] * len(chores)
         while True:
             try:
                 busy = await self.run_once()
-                if not busy:
-                    await self.outbox.flush()
-                    if tend is not None and self._clock() >= next_tending:
-                        next_tending = self._clock() + tend_every
-                        await tend()
+                for index, (every, chore) in enumerate(chores):
+                    if not busy and self._clock() >= due[index]:
+                        due[index] = self._clock() + every
+                        await chore()
             except Exception:
                 log.exception("worker %s could not claim a job", self.name)
                 busy = False
