@@ -23,6 +23,7 @@ from adapters.slack.delivery import (
     SlackDelivery,
     SlackWeb,
     close_message,
+    error_of,
     slack_fields,
 )
 from adapters.slack.files import NO_IMAGE, SlackFiles, image_files
@@ -139,7 +140,7 @@ class SlackAdapter:
         try:
             ts = await self._delivery.post(client, fields, parent)
         except SlackApiError as error:
-            if error.response.get("error") not in {"not_in_channel", "channel_not_found"}:
+            if error_of(error) not in {"not_in_channel", "channel_not_found"}:
                 raise
             if respond is not None:
                 await respond(text=NOT_IN_CHANNEL, response_type="ephemeral")

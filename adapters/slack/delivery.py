@@ -90,7 +90,7 @@ class SlackDelivery:
         try:
             await self.post(client, address.fields, message)
         except SlackApiError as error:
-            if _error_of(error) not in _UNREACHABLE or not address.get("user"):
+            if error_of(error) not in _UNREACHABLE or not address.get("user"):
                 raise
             direct = await self.direct_channel(client, address.get("user"))
             fields = {**address.fields, "channel": direct, "thread": "", "parent": ""}
@@ -157,6 +157,7 @@ async def close_message(
         log.warning("could not update a message that offered buttons", exc_info=True)
 
 
-def _error_of(error: SlackApiError) -> str:
+def error_of(error: SlackApiError) -> str:
+    """Slack's error code of a failed call (``not_in_channel``, …)."""
     data: Any = error.response.data if error.response is not None else {}
     return str(data.get("error", "")) if isinstance(data, dict) else ""
