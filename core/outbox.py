@@ -27,9 +27,6 @@ class Deliveries:
     def register(self, route: str, delivery: Delivery) -> None:
         self._by_route[route] = delivery
 
-    def unregister(self, route: str) -> None:
-        self._by_route.pop(route, None)
-
     def routes(self) -> tuple[str, ...]:
         return tuple(sorted(self._by_route))
 
