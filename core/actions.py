@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core import messages
-from core.commands import Cancel, Command, Reformat, Reroll
+from core.commands import Cancel, Command, DeleteMe, Reformat, Reroll
 from core.errors import ActionRefused
 from core.replies import Action, ActionKind
 
@@ -30,6 +30,7 @@ _SHAPES: dict[ActionKind, tuple[str, Callable[..., Command], str, str | None]] =
     ActionKind.REROLL: ("r", Reroll, "image_id", None),
     ActionKind.REFORMAT: ("f", Reformat, "image_id", "format"),
     ActionKind.CANCEL: ("c", Cancel, "job_id", None),
+    ActionKind.CONFIRM: ("d", DeleteMe, "code", None),
 }
 _BY_CODE = {code: kind for kind, (code, *_) in _SHAPES.items()}
 

@@ -87,10 +87,125 @@ class Help:
     name: ClassVar[str] = "help"
 
 
-Command = Imagine | Describe | Reroll | Reformat | Cancel | ListTemplates | ShowCredits | Help
+@dataclass(frozen=True, slots=True)
+class History:
+    """The requester's images, newest first, ten a page, each with a fresh link."""
 
-#: Every command core knows, by name: each chat adapter offers exactly these.
+    name: ClassVar[str] = "history"
+
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """Delete one of the requester's images and its files now; its links die at once."""
+
+    name: ClassVar[str] = "forget"
+
+    image_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyInfo:
+    """What is stored about the requester, why, who receives it, how long, their rights."""
+
+    name: ClassVar[str] = "privacy"
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyExport:
+    """A ZIP of all the requester's data, as a private link valid 24 hours."""
+
+    name: ClassVar[str] = "privacy export"
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyConsent:
+    """Give or withdraw consent to an optional purpose (``analytics``)."""
+
+    name: ClassVar[str] = "privacy consent"
+
+    purpose: str
+    granted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyCorrect:
+    """Rectify profile data: ``name`` or ``email``."""
+
+    name: ClassVar[str] = "privacy correct"
+
+    field: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyRestrict:
+    """Restrict processing to storage and the requester's own requests, or lift that."""
+
+    name: ClassVar[str] = "privacy restrict"
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyObject:
+    """Object to optional processing (analytics): it stops, and consent is withdrawn."""
+
+    name: ClassVar[str] = "privacy object"
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteMe:
+    """Erase the requester's account. Without ``code`` it asks for confirmation; with
+    the code of that confirmation (valid 10 minutes) it erases, at once."""
+
+    name: ClassVar[str] = "delete-me"
+
+    code: str = ""
+
+
+Command = (
+    Imagine
+    | Describe
+    | Reroll
+    | Reformat
+    | Cancel
+    | ListTemplates
+    | ShowCredits
+    | Help
+    | History
+    | Forget
+    | PrivacyInfo
+    | PrivacyExport
+    | PrivacyConsent
+    | PrivacyCorrect
+    | PrivacyRestrict
+    | PrivacyObject
+    | DeleteMe
+)
+
+#: Every command core knows, by name: each chat adapter offers exactly these. A name
+#: with a space is a subcommand (``privacy export``), typed ``/privacy export``.
 COMMANDS: dict[str, type[Command]] = {
     command.name: command
-    for command in (Imagine, Describe, Reroll, Reformat, Cancel, ListTemplates, ShowCredits, Help)
+    for command in (
+        Imagine,
+        Describe,
+        Reroll,
+        Reformat,
+        Cancel,
+        ListTemplates,
+        ShowCredits,
+        Help,
+        History,
+        Forget,
+        PrivacyInfo,
+        PrivacyExport,
+        PrivacyConsent,
+        PrivacyCorrect,
+        PrivacyRestrict,
+        PrivacyObject,
+        DeleteMe,
+    )
 }

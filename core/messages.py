@@ -138,6 +138,15 @@ COMMAND_SUMMARIES = {
     "templates": "templates and formats",
     "credits": "your balance and last movements",
     "help": "this text",
+    "history": "your images, newest first, ten a page, each with a fresh link",
+    "forget": "delete one of your images and its files now",
+    "privacy": "what we store about you, why, who receives it, for how long, your rights",
+    "privacy export": "a ZIP of all your data, as a private link valid 24 hours",
+    "privacy consent": "turn optional analytics on or off (off until you turn it on)",
+    "privacy correct": "correct your name or e-mail address",
+    "privacy restrict": "keep your data but stop all processing beyond your own requests",
+    "privacy object": "object to optional processing such as analytics",
+    "delete-me": "erase your account and everything of yours, after a confirmation",
 }
 TEMPLATES_HEADER = "Templates (name, default format, description):"
 FORMATS_HEADER = "Formats:"

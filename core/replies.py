@@ -104,11 +104,37 @@ class CommandInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One image of a person's history, with a fresh link."""
+
+    id: str
+    template: str
+    format: str
+    width: int
+    height: int
+    created_at: datetime
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One part of a document: a heading and its text (plain, with line breaks)."""
+
+    heading: str
+    body: str
+
+
+# Every reply may carry a ``notice``: something the requester must be told once (a new
+# privacy policy), shown before the reply itself and only to them where that is possible.
+
+
+@dataclass(frozen=True, slots=True)
 class Text:
     kind: ClassVar[str] = "text"
     audience: ClassVar[Audience] = Audience.EVERYONE
     text: str
     actions: tuple[Action, ...] = ()
+    notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +146,7 @@ class Private:
     text: str
     link: str | None = None
     actions: tuple[Action, ...] = ()
+    notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +156,7 @@ class Images:
     text: str
     images: tuple[ImageOut, ...]
     actions: tuple[Action, ...] = ()
+    notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,15 +168,20 @@ class Progress:
     text: str
     job_id: str
     actions: tuple[Action, ...] = ()
+    notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Confirm:
+    """A step that needs the requester's explicit yes: the terminal types the ``code``
+    (``/delete-me confirm CODE``), other platforms press the action's button."""
+
     kind: ClassVar[str] = "confirm"
     audience: ClassVar[Audience] = Audience.REQUESTER
     text: str
     code: str
     actions: tuple[Action, ...] = ()
+    notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +190,7 @@ class Error:
     audience: ClassVar[Audience] = Audience.REQUESTER
     text: str
     actions: tuple[Action, ...] = field(default=())
+    notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +202,7 @@ class Templates:
     templates: tuple[TemplateInfo, ...]
     formats: tuple[FormatInfo, ...]
     actions: tuple[Action, ...] = ()
+    notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +214,7 @@ class Statement:
     balance: int
     lines: tuple[StatementLine, ...]
     actions: tuple[Action, ...] = ()
+    notice: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,17 +225,81 @@ class Guide:
     audience: ClassVar[Audience] = Audience.REQUESTER
     commands: tuple[CommandInfo, ...]
     actions: tuple[Action, ...] = ()
+    notice: str = ""
 
 
-Reply = Text | Private | Images | Progress | Confirm | Error | Templates | Statement | Guide
+@dataclass(frozen=True, slots=True)
+class Gallery:
+    """A page of the requester's image history, newest first (``/history``).
+
+    ``page`` counts from 1 of ``pages``; ``total`` images in all. The links are fresh.
+    """
+
+    kind: ClassVar[str] = "gallery"
+    audience: ClassVar[Audience] = Audience.REQUESTER
+    entries: tuple[HistoryEntry, ...]
+    page: int
+    pages: int
+    total: int
+    actions: tuple[Action, ...] = ()
+    notice: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A longer private text in sections (the privacy summary): each adapter lays it
+    out within its platform's limits."""
+
+    kind: ClassVar[str] = "document"
+    audience: ClassVar[Audience] = Audience.REQUESTER
+    title: str
+    sections: tuple[Section, ...]
+    actions: tuple[Action, ...] = ()
+    notice: str = ""
+
+
+Reply = (
+    Text
+    | Private
+    | Images
+    | Progress
+    | Confirm
+    | Error
+    | Templates
+    | Statement
+    | Guide
+    | Gallery
+    | Document
+)
 
 _KINDS: dict[str, type[Reply]] = {
     kind.kind: kind
-    for kind in (Text, Private, Images, Progress, Confirm, Error, Templates, Statement, Guide)
+    for kind in (
+        Text,
+        Private,
+        Images,
+        Progress,
+        Confirm,
+        Error,
+        Templates,
+        Statement,
+        Guide,
+        Gallery,
+        Document,
+    )
 }
 _PARTS: dict[str, type[Any]] = {
     part.__name__: part
-    for part in (ImageOut, TemplateInfo, FormatInfo, StatementLine, CommandInfo, Choice)
+    for part in (
+        ImageOut,
+        TemplateInfo,
+        FormatInfo,
+        StatementLine,
+        CommandInfo,
+        Choice,
+        HistoryEntry,
+        Section,
+    )
 }
 
 
