@@ -19,6 +19,7 @@ from adapters.imaging.decode import PillowDecoder
 from adapters.imaging.reframe import PillowReframer
 from adapters.security.signer import HmacSigner
 from adapters.sql.engine import create_engine, migrate_async
+from adapters.sql.privacy import SqlDiskReclaimer
 from adapters.sql.uow import SqlUnitOfWorkFactory
 from bot.settings import CONFIG_DIR, Settings
 from core.actions import ActionCodec
@@ -26,16 +27,21 @@ from core.app import Bot
 from core.credits import Credits
 from core.describe import DESCRIBE, Describing
 from core.endpoints import EndpointLease
+from core.export import EXPORT_JOB, Exporter
 from core.files import ImageFiles
 from core.generation import IMAGINE, REFORMAT, Costs, Generation
 from core.idempotency import Idempotency
+from core.identity import IdentityHasher
 from core.ids import new_id
 from core.jobs import JobHandler, RetryPolicy, Worker, release_orphaned
 from core.links import Links
 from core.outbox import Deliveries, Outbox, OutboxPolicy
+from core.policy import Policy, load_policy
 from core.ports import BlobStore, Describer, ImageProvider, Moderator
+from core.privacy import Eraser, Privacy
 from core.queueing import Enqueuer
 from core.sources import Sources
+from core.sweep import Sweeper
 from core.templates import Catalog, load_catalog
 
 if TYPE_CHECKING:
@@ -71,9 +77,13 @@ class App:
     outbox: Outbox
     idempotency: Idempotency
     image_files: ImageFiles
+    policy: Policy
+    exporter: Exporter
+    eraser: Eraser
     slack: SlackSide | None = None
     discord: DiscordSide | None = None
     workers: list[Worker] = field(default_factory=list)
+    swept_at: datetime | None = None
 
     def worker(self, name: str | None = None, routes: tuple[str, ...] | None = None) -> Worker:
         """A new worker sharing this process's parts (wake it by setting ``worker.wake``).
@@ -104,7 +114,8 @@ class App:
 
     async def upkeep(self) -> None:
         """What any process with a worker does now and then: cancel and refund jobs of
-        chat sessions that are gone, forget expired address secrets and request keys."""
+        chat sessions that are gone, forget expired address secrets and request keys, and
+        (every ``sweep_seconds``) the retention sweeps."""
         await release_orphaned(
             uow_factory=self.uow_factory,
             credits=self.credits,
@@ -115,6 +126,16 @@ class App:
             await uow.jobs.wipe_secrets(utcnow())
             await uow.commit()
         await self.idempotency.purge()
+        now = utcnow()
+        if self.swept_at is None or now - self.swept_at >= timedelta(
+            seconds=self.settings.sweep_seconds
+        ):
+            self.swept_at = now
+            await self.sweeper().sweep()
+
+    def sweeper(self) -> Sweeper:
+        """The retention sweeps (also ``aioe sweep``)."""
+        return Sweeper(uow_factory=self.uow_factory, blobs=self.blobs, clock=utcnow)
 
     def endpoint_lease(self, route: str) -> EndpointLease:
         """The lease that keeps a process-local endpoint (a terminal) alive."""
@@ -221,6 +242,16 @@ def build_deliveries(
     return deliveries
 
 
+def recipients_of(settings: Settings) -> tuple[str, ...]:
+    """Which of the policy's conditional recipients this installation brings in."""
+    active = {
+        "openai": settings.provider == "openai",
+        "slack": settings.slack_configured,
+        "discord": bool(settings.discord_token),
+    }
+    return tuple(name for name, on in active.items() if on)
+
+
 def build_blobs(settings: Settings) -> BlobStore:
     if settings.blob_url and not settings.blob_url.startswith("file://"):
         raise SystemExit(
@@ -245,7 +276,7 @@ async def bootstrap(
         engine = create_engine(url)
         stack.push_async_callback(engine.dispose)
         if migrate if migrate is not None else url.startswith("sqlite"):
-            await migrate_async(engine)
+            await migrate_async(engine, settings.resolved_secret_key())
         uow_factory = SqlUnitOfWorkFactory(engine)
         blobs = build_blobs(settings)
         secret = settings.resolved_secret_key()
@@ -256,7 +287,8 @@ async def bootstrap(
             image_ttl=timedelta(days=settings.link_ttl_days),
         )
         catalog = load_catalog(CONFIG_DIR / "templates.toml")
-        credits = Credits(utcnow, settings.free_credits)
+        policy = load_policy(CONFIG_DIR / "privacy.toml")
+        credits = Credits(utcnow, settings.free_credits, IdentityHasher(secret), policy.version)
         imaging = await build_imaging(settings, stack, provider)
         fetcher = await stack.enter_async_context(
             GuardedFetcher(allow=parse_allow(settings.fetch_allow))
@@ -308,11 +340,39 @@ async def bootstrap(
         )
         idempotency = Idempotency(uow_factory, utcnow)
 
+        exporter = Exporter(
+            uow_factory=uow_factory,
+            blobs=blobs,
+            links=links,
+            policy=policy,
+            recipients=recipients_of(settings),
+            clock=utcnow,
+        )
         job_handlers: dict[str, JobHandler] = {
             IMAGINE: generation,
             REFORMAT: generation,
             DESCRIBE: describing,
+            EXPORT_JOB: exporter,
         }
+        eraser = Eraser(
+            uow_factory=uow_factory,
+            credits=credits,
+            blobs=blobs,
+            handlers=job_handlers,
+            reclaim=SqlDiskReclaimer(engine),
+            clock=utcnow,
+        )
+        privacy = Privacy(
+            uow_factory=uow_factory,
+            enqueuer=enqueuer,
+            blobs=blobs,
+            links=links,
+            policy=policy,
+            recipients=recipients_of(settings),
+            eraser=eraser,
+            clock=utcnow,
+            secret=secret,
+        )
         bot = Bot(
             uow_factory=uow_factory,
             credits=credits,
@@ -324,6 +384,7 @@ async def bootstrap(
             idempotency=idempotency,
             actions=ActionCodec(secret),
             outbox=outbox,
+            privacy=privacy,
             wake_workers=wake_workers,
         )
         yield App(
@@ -341,6 +402,9 @@ async def bootstrap(
             outbox=outbox,
             idempotency=idempotency,
             image_files=image_files,
+            policy=policy,
+            exporter=exporter,
+            eraser=eraser,
             slack=slack,
             discord=discord,
             workers=workers,

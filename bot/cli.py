@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
@@ -35,6 +36,14 @@ discord_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(discord_app, name="discord")
+privacy_app = typer.Typer(
+    help="Operator handling of privacy requests that arrive by e-mail.",
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(privacy_app, name="privacy")
+_USER_HELP = "platform:namespace:user_id (Slack: the team; Discord: global) or an account id."
+_RECEIVED_HELP = "When the e-mail arrived (YYYY-MM-DD); today if not given."
 
 
 def _settings() -> Settings:
@@ -221,7 +230,7 @@ def migrate() -> None:
     settings = _settings()
     from adapters.sql.engine import migrate as apply
 
-    apply(settings.resolved_database_url)
+    apply(settings.resolved_database_url, settings.resolved_secret_key())
     typer.echo("database is up to date")
 
 
@@ -277,6 +286,84 @@ def credits_show(
         from bot.operator import show
 
         await show(settings, user)
+
+    _run(main())
+
+
+@privacy_app.command("export")
+def privacy_export(
+    user: Annotated[str, typer.Argument(help=_USER_HELP)],
+    out: Annotated[Path | None, typer.Option(help="Where to write the ZIP.")] = None,
+) -> None:
+    """Write a person's data export (the ZIP /privacy export makes) to a file."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.privacy_ops import export
+
+        await export(settings, user, out)
+
+    _run(main())
+
+
+@privacy_app.command("delete")
+def privacy_delete(
+    user: Annotated[str, typer.Argument(help=_USER_HELP)],
+    received: Annotated[str | None, typer.Option(help=_RECEIVED_HELP)] = None,
+) -> None:
+    """Erase a person's account now, as /delete-me does."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.privacy_ops import delete
+
+        await delete(settings, user, received)
+
+    _run(main())
+
+
+@privacy_app.command("record")
+def privacy_record(
+    user: Annotated[str, typer.Argument(help=_USER_HELP)],
+    kind: Annotated[
+        str,
+        typer.Argument(help="access, rectification, erasure, restriction, objection or consent."),
+    ],
+    received: Annotated[str | None, typer.Option(help=_RECEIVED_HELP)] = None,
+) -> None:
+    """Record a request that arrived by e-mail: open, due within 30 days."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.privacy_ops import record
+
+        await record(settings, user, kind, received)
+
+    _run(main())
+
+
+@privacy_app.command("requests")
+def privacy_requests() -> None:
+    """Open privacy requests with their 30-day due dates."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.privacy_ops import requests
+
+        await requests(settings)
+
+    _run(main())
+
+
+@app.command()
+def sweep() -> None:
+    """Retention sweeps: old uploads, access log, expired exports, leftovers; idempotent."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.privacy_ops import sweep as run_sweep
+
+        await run_sweep(settings)
 
     _run(main())
 

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = Field(60.0, gt=0)
     endpoint_lease_seconds: float = Field(60.0, gt=0)
     upkeep_seconds: float = Field(30.0, gt=0)
+    sweep_seconds: float = Field(3600.0, gt=0)
     log_level: str = "INFO"
     fetch_allow: str = ""
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from aiohttp import web
 from prometheus_client import (
@@ -20,7 +22,7 @@ from adapters.sql.engine import READONLY_OPTION
 from bot.bootstrap import App
 from core import messages
 from core.errors import LinkExpired, LinkInvalid
-from core.links import IMAGE
+from core.links import EXPORT, IMAGE
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,7 @@ async def image(request: web.Request) -> web.Response:
         body = await app.blobs.get(record.blob_key)
     except KeyError:
         return _plain(404, messages.IMAGE_GONE)
+    await _log_access(app, request, record.account_id, "image", record.id)
     return web.Response(
         body=body,
         headers={
@@ -115,6 +118,84 @@ async def image(request: web.Request) -> web.Response:
     )
 
 
+async def export(request: web.Request) -> web.StreamResponse:
+    """An export ZIP, streamed from the blob store; its link lives 24 hours."""
+    app = request.app[APP_KEY]
+    try:
+        claim = app.links.verify(EXPORT, request.match_info["token"])
+    except LinkInvalid:
+        return _plain(403, messages.LINK_INVALID)
+    except LinkExpired:
+        return _plain(410, messages.LINK_EXPIRED)
+    async with app.uow_factory(readonly=True) as uow:
+        record = await uow.privacy.export(claim.target)
+    if record is None:
+        return _plain(404, messages.EXPORT_GONE)
+    try:
+        size = await app.blobs.size(record.blob_key)
+    except KeyError:
+        return _plain(404, messages.EXPORT_GONE)
+    await _log_access(app, request, record.account_id, "export", record.id)
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "application/zip",
+            "Content-Length": str(size),
+            "Content-Disposition": f'attachment; filename="aioe-export-{record.id}.zip"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        }
+    )
+    await response.prepare(request)
+    async for chunk in app.blobs.stream(record.blob_key):
+        await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+def coarse_client(request: web.Request) -> tuple[str, str]:
+    """What the access log keeps of a client: its network, not its address (the first
+    three octets of IPv4, the first 48 bits of IPv6: enough to tell a leak from the
+    owner's own use), and the kind of client, not its full user agent."""
+    network = ""
+    try:
+        address = ipaddress.ip_address(request.remote or "")
+        prefix = 24 if address.version == 4 else 48
+        network = str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+    except ValueError:
+        pass
+    agent = request.headers.get("User-Agent", "").lower()
+    kinds = (
+        ("slackbot", "slack preview"),
+        ("discordbot", "discord preview"),
+        ("curl", "command line"),
+        ("wget", "command line"),
+        ("mozilla", "browser"),
+    )
+    client = next((kind for token, kind in kinds if token in agent), "other" if agent else "")
+    return network, client
+
+
+async def _log_access(
+    app: App, request: web.Request, account_id: str, action: str, target: str
+) -> None:
+    network, client = coarse_client(request)
+    try:
+        async with app.uow_factory() as uow:
+            await uow.privacy.log_access(
+                account_id,
+                "link",
+                action,
+                datetime.now(UTC),
+                target=target,
+                network=network,
+                client=client,
+            )
+            await uow.commit()
+    except Exception:  # a link still works when its hit cannot be written down
+        log.warning("could not record a link access", exc_info=True)
+
+
 def create_web_app(app: App) -> web.Application:
     web_app = web.Application(middlewares=[count_requests])
     web_app[APP_KEY] = app
@@ -122,6 +203,7 @@ def create_web_app(app: App) -> web.Application:
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
     web_app.router.add_get("/i/{token}", image)
+    web_app.router.add_get("/x/{token}", export)
     if app.slack is not None and app.slack.config.signing_secret:
         _mount_slack(web_app, app)
     return web_app

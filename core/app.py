@@ -11,10 +11,19 @@ from core.actions import ActionCodec
 from core.commands import (
     Cancel,
     Command,
+    DeleteMe,
     Describe,
+    Forget,
     Help,
+    History,
     Imagine,
     ListTemplates,
+    PrivacyConsent,
+    PrivacyCorrect,
+    PrivacyExport,
+    PrivacyInfo,
+    PrivacyObject,
+    PrivacyRestrict,
     Reformat,
     Reroll,
     ShowCredits,
@@ -30,6 +39,7 @@ from core.jobs import JobHandler, cancel_job, discard_quietly
 from core.model import Account, ReplyAddress
 from core.outbox import Outbox
 from core.ports import Clock, UnitOfWorkFactory
+from core.privacy import Privacy
 from core.replies import (
     CommandInfo,
     Error,
@@ -66,6 +76,7 @@ class Bot:
         idempotency: Idempotency,
         actions: ActionCodec,
         outbox: Outbox,
+        privacy: Privacy,
         wake_workers: Callable[[], None] = lambda: None,
     ) -> None:
         self._uow = uow_factory
@@ -77,6 +88,7 @@ class Bot:
         self.actions = actions
         self._outbox = outbox
         self._wake = wake_workers
+        self.privacy = privacy
         self._handlers: dict[type[Any], Handler] = {
             Imagine: generation.imagine,
             Reroll: generation.reroll,
@@ -86,6 +98,15 @@ class Bot:
             ListTemplates: self._templates,
             ShowCredits: self._show_credits,
             Help: self._help,
+            History: privacy.history,
+            Forget: privacy.forget,
+            PrivacyInfo: privacy.info,
+            PrivacyExport: privacy.export,
+            PrivacyConsent: privacy.consent,
+            PrivacyCorrect: privacy.correct,
+            PrivacyRestrict: privacy.restrict,
+            PrivacyObject: privacy.object,
+            DeleteMe: privacy.delete_me,
         }
 
     async def handle(
@@ -106,6 +127,7 @@ class Bot:
                 if first is not None:
                     return first
             reply = await self._answer(Context(account, address, claim), command)
+            reply = await self.privacy.after(account, command, requester.platform, reply)
         except ClaimLost:  # presumed dead, this request was taken over: its answer wins
             assert claim is not None
             first, _ = await self._idempotency.claim(claim.key, account.id)
@@ -117,8 +139,8 @@ class Bot:
             return Error(messages.SOMETHING_WENT_WRONG)
         if claim is not None:
             await self._idempotency.record(claim, reply)
-        if isinstance(reply, Progress):  # a job was queued: workers in this process may start
-            self._wake()
+        if isinstance(reply, Progress) or isinstance(command, PrivacyExport):
+            self._wake()  # a job was queued: workers in this process may start
         return reply
 
     async def press(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core import messages
 from core.errors import InsufficientCredits
-from core.identity import Requester
+from core.identity import IdentityHasher, Requester
 from core.model import Account, Job, LedgerEntry, Movement, PostResult
 from core.ports import Clock, UnitOfWork
 
@@ -14,31 +14,43 @@ def settle_key(job_id: str) -> str:
     return f"job:{job_id}:settle"
 
 
-def welcome_key(requester: Requester) -> str:
-    """The free grant's key names the identity, so it is given once per identity."""
-    return f"grant:welcome:{requester.key}"
+#: The free grant's keys: a keyed hash of the identity, so the grant is given once per
+#: identity, even to one that erased its account and came back, without keeping who.
+WELCOME_PREFIX = "grant:welcome:h:"
+
+
+def welcome_key(identity_digest: str) -> str:
+    return f"{WELCOME_PREFIX}{identity_digest}"
 
 
 class Credits:
     """Ledger rules over wallets; every movement carries an idempotency key, so retries
     are harmless."""
 
-    def __init__(self, clock: Clock, free_grant: int) -> None:
+    def __init__(
+        self, clock: Clock, free_grant: int, hasher: IdentityHasher, policy_version: str = ""
+    ) -> None:
         self._clock = clock
         self._free_grant = free_grant
+        self._hasher = hasher
+        self._policy_version = policy_version
 
     async def open_account(self, uow: UnitOfWork, requester: Requester) -> Account:
-        """The requester's account; a new identity gets the free grant exactly once."""
+        """The requester's account; a new identity gets the free grant exactly once (a
+        new account starts having been shown the current privacy policy)."""
         now = self._clock()
         account, created = await uow.accounts.ensure(
-            requester.identity, requester.display_name or requester.user_id, now
+            requester.identity,
+            requester.display_name or requester.user_id,
+            now,
+            policy_version=self._policy_version,
         )
         if created and self._free_grant > 0:
             await uow.ledger.post(
                 account.wallet_id,
                 Movement.GRANT,
                 self._free_grant,
-                welcome_key(requester),
+                welcome_key(self._hasher.digest(requester.identity)),
                 now,
                 account_id=account.id,
                 reason=messages.LEDGER_WELCOME,
@@ -57,7 +69,10 @@ class Credits:
     async def reserve(
         self, uow: UnitOfWork, wallet_id: str, job_id: str, cost: int, account_id: str
     ) -> None:
-        """Hold ``cost`` for a job; raises ``InsufficientCredits`` and changes nothing."""
+        """Hold ``cost`` for a job; raises ``InsufficientCredits`` and changes nothing. A
+        free job holds nothing (and its settling posts nothing)."""
+        if cost == 0:
+            return
         result = await uow.ledger.post(
             wallet_id,
             Movement.RESERVE,
@@ -87,6 +102,8 @@ class Credits:
     async def _settle(
         self, uow: UnitOfWork, job: Job, kind: Movement, amount: int, reason: str
     ) -> bool:
+        if job.cost == 0:
+            return True
         result = await uow.ledger.post(
             job.wallet_id,
             kind,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 
@@ -53,3 +55,20 @@ class Requester:
     @property
     def key(self) -> str:
         return self.identity.key
+
+
+class IdentityHasher:
+    """A keyed hash of an identity (HMAC-SHA256 with a key derived from the server's
+    secret): what the product keeps to know it met an identity before, without keeping
+    the identity. Nobody without the secret can test a guess against it."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hmac.new(secret.encode(), b"aioe.identities", hashlib.sha256).digest()
+
+    def digest(self, identity: Identity) -> str:
+        return digest_key(self._key, identity.key)
+
+
+def digest_key(key: bytes, identity_key: str) -> str:
+    """32 hex digits of HMAC-SHA256(``key``, ``platform:namespace:user_id``)."""
+    return hmac.new(key, identity_key.encode(), hashlib.sha256).hexdigest()[:32]

@@ -10,6 +10,7 @@ from core.errors import LinkExpired, LinkInvalid
 from core.ports import Clock, TokenSigner
 
 IMAGE = "i"
+EXPORT = "x"
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,3 +172,77 @@ SOURCE_GONE = "The photo that image was made from is no longer stored; start aga
 DESCRIBE_NEEDS_SOURCE = "Attach a product photo or give a product-page URL to describe."
 DESCRIBE_QUEUED = "Writing a prompt for your product (job {job_id}, {cost} credits)."
 DESCRIBED = "Here is a prompt for your product:\n{prompt}"
+
+# --- privacy ---------------------------------------------------------------
+ON = "on"
+OFF = "off"
+YES = "yes"
+NO = "no"
+PRIVACY_TITLE = "Your privacy at AIOE (policy version {version}, {date})"
+PRIVACY_WHAT = "What we store, why, and for how long"
+PRIVACY_WHO = "Who receives it"
+PRIVACY_RIGHTS = "Your rights"
+PRIVACY_ERASURE = "Erasure"
+PRIVACY_CONTACT = "Contact and complaints"
+PRIVACY_CONTACT_TEXT = (
+    "Controller: {controller}, {contact}. You may complain to the supervisory authority: "
+    "{authority}."
+)
+PRIVACY_YOURS = "Your settings now"
+PRIVACY_NAME = "Name: {name}"
+PRIVACY_EMAIL = "E-mail: {email}"
+PRIVACY_NONE = "none given"
+PRIVACY_ANALYTICS = "Analytics consent: {state} (since {since})"
+PRIVACY_NEVER_SET = "never changed; off by default"
+PRIVACY_RESTRICTED = "Processing restricted: {state}"
+PRIVACY_OBJECTED = "Objected to optional processing: {state}"
+EXPORT_STARTED = (
+    "Collecting your data (job {job_id}); I'll send you a private link to the ZIP here "
+    "when it is ready."
+)
+EXPORT_READY = (
+    "Your data export is ready ({size}). The link is yours alone and works until {expires}."
+)
+EXPORT_RUNNING = "Your export is being made; the link comes here when it is ready."
+EXPORT_TOO_SOON = "You can ask for one export a day; the next is possible from {next}."
+EXPORT_NO_BILLING = "Nothing: billing through Stripe is not set up on this installation."
+EXPORT_GONE = "That export has expired or was deleted; ask for a new one with /privacy export."
+CONSENT_UNKNOWN = "There is no optional purpose called {purpose}; the ones you can set: {known}."
+CONSENT_ON = (
+    "Thank you: {purpose} is on (recorded under policy version {version}); turn it off any "
+    "time with /privacy consent {purpose} off."
+)
+CONSENT_OFF = "{purpose} is off (recorded under policy version {version}); nothing more is counted."
+CONSENT_BUT_RESTRICTED = (
+    "It stays paused while your processing is restricted or you object; lift that with "
+    "/privacy restrict off."
+)
+CORRECT_UNKNOWN = "You can correct your name or email, not {field}."
+CORRECT_BAD_NAME = "A name must be 1 to {limit} characters long."
+CORRECT_BAD_EMAIL = "That is not an e-mail address; write it like ada@example.com."
+CORRECTED = "Your {field} is now {value}."
+RESTRICTED_ON = (
+    "Processing of your data is restricted: it is kept, and used only for the requests you "
+    "make yourself; nothing optional runs. Lift it with /privacy restrict off."
+)
+RESTRICTED_OFF = "The restriction is lifted; optional processing follows your consents again."
+OBJECTED = (
+    "Your objection is recorded: optional processing such as analytics has stopped and your "
+    "analytics consent is withdrawn."
+)
+ERASE_CONFIRM = (
+    "This erases your account, images, uploads, prompts and everything else of yours, at "
+    "once and for good; credits are lost. Confirm within {minutes} minutes."
+)
+ERASE_NO_CODE = "There is no erasure waiting for confirmation; start with /delete-me."
+ERASE_CODE_EXPIRED = "That confirmation has expired; start again with /delete-me."
+ERASE_WRONG_CODE = "That code does not match; start again with /delete-me."
+ERASED = (
+    "Your account and everything of yours is erased. Bookkeeping records of credits stay "
+    "for 7 years under a pseudonym that nothing links to you. Goodbye!"
+)
+ACTION_LABEL_ERASE = "Erase everything"
+LEDGER_ERASED = "returned: the account was erased"
+HISTORY_BAD_PAGE = "Pages count from 1; try /history 1."
+IMAGE_NOT_YOURS = "You have no image {image_id}; /history lists yours."
+FORGOTTEN = "Image {image_id} and its files are deleted; its links no longer work."

@@ -106,6 +106,16 @@ class Account:
     balance: int
     created_at: datetime
     wallet_id: str = ""
+    email: str | None = None
+    restricted: bool = False  # Art. 18: nothing processed beyond storage and own requests
+    objected: bool = False  # Art. 21: no optional processing
+    analytics: bool = False  # Art. 7: consent to optional analytics, off by default
+    policy_version: str | None = None  # the privacy policy version they were told of
+
+    @property
+    def counts_usage(self) -> bool:
+        """Whether optional analytics of this person's feature use may be recorded."""
+        return self.analytics and not self.restricted and not self.objected
 
 
 class WalletKind(StrEnum):
@@ -185,3 +195,50 @@ class ImageRecord:
     prompt: str
     created_at: datetime
     content_type: str = "image/png"
+
+
+class RequestKind(StrEnum):
+    """The privacy rights a request exercises."""
+
+    ACCESS = "access"  # Art. 15 (and 20): an export
+    RECTIFICATION = "rectification"  # Art. 16
+    ERASURE = "erasure"  # Art. 17
+    RESTRICTION = "restriction"  # Art. 18
+    OBJECTION = "objection"  # Art. 21
+    CONSENT = "consent"  # Art. 7(3)
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacyRequest:
+    """A request under the GDPR, made in chat (answered at once) or by e-mail (recorded by
+    an operator and due within 30 days). An erasure's record keeps no account."""
+
+    id: str
+    account_id: str | None
+    kind: RequestKind
+    via: str  # chat, or operator
+    status: str  # open, done
+    received_at: datetime
+    due_at: datetime
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRecord:
+    """A finished export ZIP in the blob store, reachable by its link until ``expires_at``."""
+
+    id: str
+    account_id: str
+    blob_key: str
+    size: int
+    created_at: datetime
+    expires_at: datetime
+    job_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    purpose: str
+    granted: bool
+    policy_version: str
+    created_at: datetime

@@ -59,7 +59,15 @@ class DescribePayload(_Payload):
     source: SourceRef | None = None
 
 
-JobPayload = ImaginePayload | ReformatPayload | DescribePayload
+class ExportPayload(_Payload):
+    """Write the ZIP of everything an account holds (``/privacy export``)."""
+
+    kind: Literal["export"] = "export"
+    export_id: str
+    request_id: str
+
+
+JobPayload = ImaginePayload | ReformatPayload | DescribePayload | ExportPayload
 
 _ADAPTER: TypeAdapter[JobPayload] = TypeAdapter(Annotated[JobPayload, Field(discriminator="kind")])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -12,12 +12,15 @@ from core.identity import Identity
 from core.imaging import Product, RenderedImage, RenderSpec, SourceImage
 from core.model import (
     Account,
+    Consent,
+    ExportRecord,
     ImageRecord,
     Job,
     JobStatus,
     LedgerEntry,
     Movement,
     PostResult,
+    PrivacyRequest,
     ReplyAddress,
     Wallet,
 )
@@ -81,16 +84,43 @@ class ProductReader(Protocol):
 
 
 # --- storage ---------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    key: str
+    size: int
+    modified_at: datetime
+
+
 class BlobStore(Protocol):
-    """Bytes by key. Keys start with the owning account id (``<kind>/<account>/…``)."""
+    """Bytes by key. Every key is ``<kind>/<account>/<name>`` (uploads, images, exports),
+    so that all of one account's blobs are found, and removed, by prefix."""
 
     async def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], content_type: str) -> int:
+        """Write a blob from chunks without holding it whole; returns its size. Nothing
+        is visible under ``key`` unless every chunk was written."""
+        ...
+
     async def get(self, key: str) -> bytes: ...  # raises KeyError when missing
+
+    def stream(self, key: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
+        """The blob in chunks; raises KeyError (before the first chunk) when missing."""
+        ...
+
+    async def size(self, key: str) -> int: ...  # raises KeyError when missing
 
     async def delete(self, key: str) -> None: ...  # missing keys are fine
 
     async def exists(self, key: str) -> bool: ...
+
+    def list(self, prefix: str) -> AsyncIterator[BlobInfo]:
+        """Every blob under ``prefix``, with half-written leftovers of failed writes."""
+        ...
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete everything under ``prefix`` (leftovers included); returns how many."""
+        ...
 
 
 class TokenSigner(Protocol):
@@ -111,10 +141,15 @@ class Delivery(Protocol):
 # --- database --------------------------------------------------------------
 class AccountRepository(Protocol):
     async def ensure(
-        self, identity: Identity, display_name: str, now: datetime
+        self,
+        identity: Identity,
+        display_name: str,
+        now: datetime,
+        *,
+        policy_version: str | None = None,
     ) -> tuple[Account, bool]:
         """The identity's account, created with its identity and personal wallet if new
-        (``True``)."""
+        (``True``; it starts having been told of privacy policy ``policy_version``)."""
         ...
 
     async def get(self, account_id: str) -> Account | None: ...
@@ -284,6 +319,106 @@ class ImageRepository(Protocol):
 
     async def for_account(self, account_id: str, limit: int, offset: int) -> list[ImageRecord]: ...
 
+    async def count_for_account(self, account_id: str) -> int: ...
+
+
+class PrivacyRepository(Protocol):
+    """Profile, consents, analytics, the access log, privacy requests, exports and
+    confirmations; and everything of one account, to export or to erase."""
+
+    async def set_profile(
+        self, account_id: str, *, display_name: str | None = None, email: str | None = None
+    ) -> None: ...
+
+    async def set_flags(
+        self, account_id: str, *, restricted: bool | None = None, objected: bool | None = None
+    ) -> None: ...
+
+    async def consent(
+        self, account_id: str, purpose: str, granted: bool, policy_version: str, now: datetime
+    ) -> None:
+        """Record a consent given or withdrawn, and make it the account's current one."""
+        ...
+
+    async def consents(self, account_id: str) -> list[Consent]: ...
+
+    async def saw_policy(self, account_id: str, version: str) -> bool:
+        """Record that the account was told of ``version``; ``False`` if it already was."""
+        ...
+
+    async def count_usage(self, account_id: str, event: str, platform: str, now: datetime) -> None:
+        """One analytics event (only called while the person consents)."""
+        ...
+
+    async def log_access(
+        self,
+        account_id: str,
+        kind: str,
+        action: str,
+        now: datetime,
+        *,
+        target: str = "",
+        network: str = "",
+        client: str = "",
+    ) -> None: ...
+
+    async def add_request(self, request: PrivacyRequest) -> None: ...
+
+    async def complete_requests(self, account_id: str, kind: str, now: datetime) -> int:
+        """Mark the account's open requests of ``kind`` done; returns how many."""
+        ...
+
+    async def open_requests(self) -> list[PrivacyRequest]: ...
+
+    async def add_export(self, export: ExportRecord) -> None: ...
+
+    async def export(self, export_id: str) -> ExportRecord | None: ...
+
+    async def latest_export(self, account_id: str) -> ExportRecord | None: ...
+
+    async def expired_exports(self, now: datetime) -> list[ExportRecord]: ...
+
+    async def delete_export(self, export_id: str) -> None: ...
+
+    async def put_confirmation(
+        self, account_id: str, purpose: str, code_hash: str, expires_at: datetime
+    ) -> None: ...
+
+    async def take_confirmation(self, account_id: str, purpose: str) -> tuple[str, datetime] | None:
+        """The pending confirmation's code hash and expiry, removed as it is read."""
+        ...
+
+    async def purge_confirmations(self, now: datetime) -> int: ...
+
+    async def purge_access_log(self, before: datetime) -> int:
+        """Delete access log entries older than ``before`` (but not of restricted accounts,
+        whose data is kept as it is); returns how many."""
+        ...
+
+    async def collect(self, account_id: str) -> dict[str, Any]:
+        """Every row of the account as JSON-ready data, by export file name."""
+        ...
+
+    async def erase(
+        self,
+        account_id: str,
+        pseudonym: str,
+        now: datetime,
+        keeps_reason: Callable[[str], bool],
+    ) -> dict[str, int]:
+        """Delete everything of the account; bookkeeping rows move to ``pseudonym`` (with
+        their reasons where ``keeps_reason`` says they are the product's own words).
+        Returns how many rows of each table went."""
+        ...
+
+    async def existing_accounts(self, account_ids: set[str]) -> set[str]:
+        """Which of these accounts exist (and are nobody's pseudonym)."""
+        ...
+
+    async def jobs_of(self, account_id: str) -> list[Job]: ...
+
+    async def images_of(self, account_id: str) -> list[ImageRecord]: ...
+
 
 class UnitOfWork(Protocol):
     """One database transaction: commit or everything is rolled back on exit."""
@@ -295,6 +430,7 @@ class UnitOfWork(Protocol):
     images: ImageRepository
     requests: RequestRepository
     endpoints: EndpointRepository
+    privacy: PrivacyRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -313,6 +449,14 @@ class UnitOfWorkFactory(Protocol):
     (on SQLite a writing unit takes the database's write lock when it begins)."""
 
     def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...
+
+
+class DiskReclaimer(Protocol):
+    """After an erasure: makes deleted rows unreadable from the database's files too
+    (SQLite: a truncating WAL checkpoint, deleted cells being zeroed; PostgreSQL: VACUUM
+    of the tables an erasure touches). Runs outside any transaction."""
+
+    async def __call__(self) -> None: ...
 
 
 class Reframer(Protocol):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core import messages
 from core.commands import Cancel
 from core.context import Context
@@ -13,7 +15,7 @@ from core.imaging import SourceImage
 from core.model import Job, JobStatus
 from core.payloads import DescribePayload, ImaginePayload, JobPayload, ReformatPayload, SourceRef
 from core.ports import BlobStore, Clock, UnitOfWorkFactory
-from core.replies import Action, ActionKind, Progress
+from core.replies import Action, ActionKind, Private, Progress
 
 
 def upload_key(account_id: str, job_id: str) -> str:
@@ -22,7 +24,11 @@ def upload_key(account_id: str, job_id: str) -> str:
 
 
 def source_of(payload: JobPayload) -> SourceRef | None:
-    return payload.original.source if isinstance(payload, ReformatPayload) else payload.source
+    if isinstance(payload, ReformatPayload):
+        return payload.original.source
+    if isinstance(payload, ImaginePayload | DescribePayload):
+        return payload.source
+    return None
 
 
 def owns_upload(job: Job) -> bool:
@@ -67,6 +73,30 @@ class Enqueuer:
         The reservation, the job and the request's stored answer commit together.
         Raises ``InsufficientCredits`` with nothing stored when the balance is short.
         """
+        reply = await self._enqueue(context, payload, cost, text, source, private=False)
+        assert isinstance(reply, Progress)
+        return reply
+
+    async def enqueue_private(
+        self, context: Context, payload: JobPayload, cost: int, text: str
+    ) -> Private:
+        """Queue a job whose work is the requester's alone (an export): the answer is a
+        private reply, and the result goes to the address as given (no public message
+        will thread it)."""
+        reply = await self._enqueue(context, payload, cost, text, None, private=True)
+        assert isinstance(reply, Private)
+        return reply
+
+    async def _enqueue(
+        self,
+        context: Context,
+        payload: JobPayload,
+        cost: int,
+        text: str,
+        source: SourceImage | None,
+        *,
+        private: bool,
+    ) -> Progress | Private:
         account = context.account
         job_id = new_id("job")
         written: str | None = None
@@ -83,17 +113,16 @@ class Enqueuer:
             wallet_id=account.wallet_id,
             status=JobStatus.QUEUED,
             payload=payload,
-            address=context.address,
+            address=replace(context.address, final=True) if private else context.address,
             cost=cost,
             created_at=self._clock(),
             max_attempts=self._max_attempts,
         )
-        progress = Progress(
-            text=text.format(job_id=job_id),
-            job_id=job_id,
-            actions=(
-                Action(ActionKind.CANCEL, messages.ACTION_LABEL_CANCEL, Cancel(job_id), account.id),
-            ),
+        cancel = Action(ActionKind.CANCEL, messages.ACTION_LABEL_CANCEL, Cancel(job_id), account.id)
+        progress: Progress | Private = (
+            Private(text=text.format(job_id=job_id), job_id=job_id)
+            if private
+            else Progress(text=text.format(job_id=job_id), job_id=job_id, actions=(cancel,))
         )
         try:
             async with self._uow() as uow:

@@ -139,7 +139,10 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Private:
-    """Seen only by the requester (Slack ephemeral, Discord ephemeral, console output)."""
+    """Seen only by the requester (Slack ephemeral, Discord ephemeral, console output).
+
+    ``job_id`` is set when the answer says a private job (an export) was queued: its
+    result follows, privately too."""
 
     kind: ClassVar[str] = "private"
     audience: ClassVar[Audience] = Audience.REQUESTER
@@ -147,6 +150,7 @@ class Private:
     link: str | None = None
     actions: tuple[Action, ...] = ()
     notice: str = ""
+    job_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from core.identity import Requester
 from core.ids import new_id
 from core.model import Job, JobStatus, ReplyAddress
 from core.ports import UnitOfWorkFactory
-from core.replies import Error, Progress, Reply
+from core.replies import Error, Private, Progress, Reply
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +97,9 @@ class ConsoleChat:
         else:
             key = f"{self.session}:{self._lines}"
             reply = await self._bot.handle(self.requester, command, self.address, key)
-            if isinstance(reply, Progress):
-                self._waiting.setdefault(reply.job_id, asyncio.Event())
+            job_id = reply.job_id if isinstance(reply, Progress | Private) else None
+            if job_id:
+                self._waiting.setdefault(job_id, asyncio.Event())
         self.show(reply)
         return reply
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-from adapters.console.syntax import typed, usage
+from adapters.console.syntax import typed, typed_command, usage
 from core import messages
+from core.commands import History
 from core.replies import (
     Audience,
     Confirm,
+    Document,
     Error,
+    Gallery,
     Guide,
+    HistoryEntry,
     ImageOut,
     Images,
     Private,
@@ -20,6 +25,12 @@ from core.replies import (
     Statement,
     Templates,
 )
+
+GALLERY_HEADER = "Your images (page {page} of {pages}, {total} in all):"
+GALLERY_EMPTY = "You have no images yet; make some with /imagine."
+GALLERY_PAST_END = "There is no page {page} of your images; the last is {last}."
+GALLERY_NEXT = "next page: {command}"
+NOTICE = "notice: "
 
 
 def _image_json(image: ImageOut) -> dict[str, Any]:
@@ -35,9 +46,22 @@ def _image_json(image: ImageOut) -> dict[str, Any]:
     return data
 
 
+def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "template": entry.template,
+        "format": entry.format,
+        "width": entry.width,
+        "height": entry.height,
+        "created_at": _utc(entry.created_at).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "link": entry.link,
+    }
+
+
 def _json_type(reply: Reply) -> str:
-    """The contract's types: catalogue, statement and guide are text, private or not."""
-    if isinstance(reply, Templates | Statement | Guide):
+    """The contract's types: catalogue, statement, guide, gallery and document are text,
+    private or not."""
+    if isinstance(reply, Templates | Statement | Guide | Gallery | Document):
         return "private" if reply.audience is Audience.REQUESTER else "text"
     return reply.kind
 
@@ -45,12 +69,18 @@ def _json_type(reply: Reply) -> str:
 def to_json(reply: Reply) -> dict[str, Any]:
     """The ``--json`` shape of DESIGN §10; fields that do not apply are left out.
 
-    Beyond the contract: ``job_id`` on progress replies, and ``actions`` (the follow-up
-    commands a reply or an image offers, as they would be typed).
+    Beyond the contract: ``job_id`` on progress replies, ``actions`` (the follow-up
+    commands a reply or an image offers, as they would be typed), a gallery's images and
+    pages, and ``notice`` (something the requester must be told once) when there is one.
     """
     data: dict[str, Any] = {"type": _json_type(reply), "text": body(reply)}
+    if reply.notice.strip():
+        data["notice"] = reply.notice
     if isinstance(reply, Images):
         data["images"] = [_image_json(image) for image in reply.images]
+    if isinstance(reply, Gallery):
+        data["images"] = [_entry_json(entry) for entry in reply.entries]
+        data.update(page=reply.page, pages=reply.pages, total=reply.total)
     if isinstance(reply, Private) and reply.link:
         data["link"] = reply.link
     if isinstance(reply, Confirm):
@@ -67,19 +97,25 @@ def to_line(reply: Reply) -> str:
 
 
 def body(reply: Reply) -> str:
-    """A reply's own text; catalogue, statement and guide laid out in columns."""
+    """A reply's own text; catalogue, statement, guide and gallery laid out in columns,
+    a document in indented sections. A ``notice`` is not part of it."""
     if isinstance(reply, Templates):
         return _templates(reply)
     if isinstance(reply, Statement):
         return _statement(reply)
     if isinstance(reply, Guide):
         return _guide(reply)
+    if isinstance(reply, Gallery):
+        return _gallery(reply)
+    if isinstance(reply, Document):
+        return _document(reply)
     return reply.text
 
 
 def to_text(reply: Reply) -> str:
     text = body(reply)
-    lines = [f"error: {text}" if isinstance(reply, Error) else text]
+    lines = _notice(reply.notice)
+    lines.append(f"error: {text}" if isinstance(reply, Error) else text)
     if isinstance(reply, Images):
         for image in reply.images:
             lines.append(
@@ -133,4 +169,53 @@ def _guide(reply: Guide) -> str:
             lines.append(f"  {syntax:<22} {command.summary}")
         else:
             lines.extend((f"  {syntax}", f"{'':<25}{command.summary}"))
+    return "\n".join(lines)
+
+
+def _notice(notice: str) -> list[str]:
+    """A notice on lines of its own, its later lines under its first."""
+    if not notice.strip():
+        return []
+    first, *more = notice.strip().splitlines()
+    return [NOTICE + first, *(" " * len(NOTICE) + line if line else "" for line in more)]
+
+
+def _utc(at: datetime) -> datetime:
+    """A time in UTC; a time without a zone is taken to be UTC already."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _gallery(reply: Gallery) -> str:
+    if not reply.total:
+        return GALLERY_EMPTY
+    if not reply.entries:
+        last = typed_command(History(page=max(reply.pages, 1)))
+        return GALLERY_PAST_END.format(page=reply.page, last=last)
+    lines = [GALLERY_HEADER.format(page=reply.page, pages=reply.pages, total=reply.total)]
+    rows = [
+        (
+            e.id,
+            e.template,
+            e.format,
+            f"{e.width}×{e.height}",
+            _utc(e.created_at).strftime("%Y-%m-%d %H:%M UTC"),
+            e.link,
+        )
+        for e in reply.entries
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for *columns, link in rows:
+        cells = "  ".join(f"{cell:<{width}}" for cell, width in zip(columns, widths, strict=True))
+        lines.append(f"  {cells}  {link}")
+    if reply.page < reply.pages:
+        next_page = typed_command(History(page=reply.page + 1))
+        lines.append("  " + GALLERY_NEXT.format(command=next_page))
+    return "\n".join(lines)
+
+
+def _document(reply: Document) -> str:
+    lines = [reply.title]
+    for section in reply.sections:
+        lines.extend(("", section.heading))
+        lines.extend(f"  {line}" if line.strip() else "" for line in section.body.splitlines())
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.commands import Cancel, Command, Reformat, Reroll
+from core.commands import Cancel, Command, DeleteMe, History, Reformat, Reroll
 from core.replies import Action
 
 #: Each command's terminal syntax, by core's command name.
@@ -17,6 +17,15 @@ USAGE = {
     "templates": "/templates",
     "credits": "/credits",
     "help": "/help",
+    "history": "/history [PAGE]",
+    "forget": "/forget IMAGE_ID",
+    "privacy": "/privacy",
+    "privacy export": "/privacy export",
+    "privacy consent": "/privacy consent analytics on|off",
+    "privacy correct": "/privacy correct name|email VALUE",
+    "privacy restrict": "/privacy restrict on|off",
+    "privacy object": "/privacy object",
+    "delete-me": "/delete-me [confirm CODE]",
 }
 
 
@@ -27,14 +36,19 @@ def usage(name: str) -> str:
 def typed(action: Action) -> str:
     """The command a person types to take an action; what they still choose is shown
     as the placeholder of its usage line (``/reformat img_… FORMAT``)."""
-    return _typed(action.command)
+    return typed_command(action.command)
 
 
-def _typed(command: Command) -> str:
+def typed_command(command: Command) -> str:
+    """A command as a person types it (``/delete-me confirm CODE``)."""
     if isinstance(command, Reroll):
         return f"/reroll {command.image_id}"
     if isinstance(command, Reformat):
         return f"/reformat {command.image_id} {command.format or 'FORMAT'}"
     if isinstance(command, Cancel):
         return f"/cancel {command.job_id}"
+    if isinstance(command, DeleteMe):
+        return f"/delete-me confirm {command.code}" if command.code else "/delete-me"
+    if isinstance(command, History):
+        return f"/history {command.page}"
     raise ValueError(f"no typed form for {type(command).__name__}")

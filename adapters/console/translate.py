@@ -10,15 +10,25 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from adapters.console.syntax import usage
 from core import messages
 from core.commands import (
     Cancel,
     Command,
+    DeleteMe,
     Describe,
+    Forget,
     Help,
+    History,
     ImageUpload,
     Imagine,
     ListTemplates,
+    PrivacyConsent,
+    PrivacyCorrect,
+    PrivacyExport,
+    PrivacyInfo,
+    PrivacyObject,
+    PrivacyRestrict,
     Reformat,
     Reroll,
     ShowCredits,
@@ -28,10 +38,19 @@ from core.errors import BadInput
 #: Files are read up to one byte past the largest upload, so the decoder can refuse them.
 MAX_FILE_BYTES = 20 * 1024 * 1024 + 1
 
+# Details for ``messages.BAD_OPTIONS``: clauses, shown inside its sentence.
+PAGE_NOT_A_NUMBER = "the page is a whole number from 1, like /history 2"
+NOT_ON_OR_OFF = "{name} takes on or off, not {value}"
+NO_SUCH_SUBCOMMAND = "{name} has no subcommand {word}; the subcommands are {choices}"
+
+#: Lines whose last words are free text, where an apostrophe is a letter (O'Brien).
+_FREE_TEXT = frozenset({"/privacy correct"})
+
 
 @dataclass(frozen=True, slots=True)
 class Words:
-    """A parsed line: the command name, its ``--options`` and its other words."""
+    """A parsed line: the command as typed (``/privacy export``), its ``--options`` and
+    its other words."""
 
     name: str
     options: dict[str, str]
@@ -54,15 +73,42 @@ UploadReader = Callable[[str], Awaitable[ImageUpload]]
 Builder = Callable[[Words, UploadReader], Awaitable[Command]]
 
 
-def split(line: str, allowed: dict[str, frozenset[str]]) -> Words:
+@dataclass(frozen=True, slots=True)
+class Syntax:
+    """One terminal command: the core command it makes, its ``--options``, its builder."""
+
+    command: type[Command]
+    build: Builder
+    options: frozenset[str] = frozenset()
+
+
+def _bad(detail: str) -> BadInput:
+    return BadInput(messages.BAD_OPTIONS.format(detail=detail))
+
+
+def _tokens(line: str) -> list[str]:
     try:
-        tokens = shlex.split(line)
+        return shlex.split(line)
     except ValueError as error:
-        raise BadInput(messages.BAD_OPTIONS.format(detail=str(error).lower())) from None
-    name, *args = tokens
-    name = name.lower()
-    if name not in allowed:
+        words = line.split()
+        if " ".join(words[:2]).lower() in _FREE_TEXT:
+            return words
+        raise _bad(str(error).lower()) from None
+
+
+def _phrase(tokens: list[str]) -> tuple[str, list[str]]:
+    """The command typed (a subcommand is two words) and the words after it."""
+    name = tokens[0].lower()
+    if len(tokens) > 1 and f"{name} {tokens[1].lower()}" in COMMANDS:
+        return f"{name} {tokens[1].lower()}", tokens[2:]
+    if name not in COMMANDS:
         raise BadInput(messages.UNKNOWN_COMMAND.format(command=name))
+    return name, tokens[1:]
+
+
+def split(line: str) -> Words:
+    name, args = _phrase(_tokens(line))
+    allowed = COMMANDS[name].options
     options: dict[str, str] = {}
     rest: list[str] = []
     iterator = iter(args)
@@ -71,12 +117,12 @@ def split(line: str, allowed: dict[str, frozenset[str]]) -> Words:
             rest.append(token)
             continue
         key, sep, value = token[2:].partition("=")
-        if key not in allowed[name]:
-            raise BadInput(messages.BAD_OPTIONS.format(detail=f"{name} has no option --{key}"))
+        if key not in allowed:
+            raise _bad(f"{name} has no option --{key}")
         if not sep:
             value = next(iterator, "")
             if not value:
-                raise BadInput(messages.BAD_OPTIONS.format(detail=f"--{key} needs a value"))
+                raise _bad(f"--{key} needs a value")
         options[key] = value
     return Words(name, options, rest)
 
@@ -104,6 +150,32 @@ async def read_upload(path: str) -> ImageUpload:
     return ImageUpload(data=data, filename=Path(path).name)
 
 
+def _wrong_words(words: Words) -> BadInput:
+    """The usage of the command typed, or, for one with subcommands, their names."""
+    subcommands = [
+        phrase.removeprefix(f"{words.name} ")
+        for phrase in COMMANDS
+        if phrase.startswith(f"{words.name} ")
+    ]
+    if subcommands and words.rest:
+        choices = ", ".join(subcommands[:-1]) + f" and {subcommands[-1]}"
+        return _bad(NO_SUCH_SUBCOMMAND.format(name=words.name, word=words.rest[0], choices=choices))
+    return _bad(f"use {usage(COMMANDS[words.name].command.name)}")
+
+
+def _arguments(words: Words, count: int) -> list[str]:
+    if len(words.rest) != count:
+        raise _wrong_words(words)
+    return words.rest
+
+
+def _switch(words: Words, value: str) -> bool:
+    switch = {"on": True, "off": False}.get(value.lower())
+    if switch is None:
+        raise _bad(NOT_ON_OR_OFF.format(name=words.name, value=value))
+    return switch
+
+
 async def _imagine(words: Words, uploads: UploadReader) -> Command:
     image_path = words.options.get("image")
     return Imagine(
@@ -118,7 +190,7 @@ async def _imagine(words: Words, uploads: UploadReader) -> Command:
 
 async def _describe(words: Words, uploads: UploadReader) -> Command:
     if words.rest:
-        raise BadInput(messages.BAD_OPTIONS.format(detail="/describe takes --image or --url"))
+        raise _bad("/describe takes --image or --url")
     image_path = words.options.get("image")
     return Describe(
         image=await uploads(image_path) if image_path else None,
@@ -126,40 +198,95 @@ async def _describe(words: Words, uploads: UploadReader) -> Command:
     )
 
 
-def _arguments(words: Words, count: int, usage: str) -> list[str]:
-    if len(words.rest) != count:
-        raise BadInput(messages.BAD_OPTIONS.format(detail=f"use {usage}"))
-    return words.rest
-
-
 async def _reroll(words: Words, uploads: UploadReader) -> Command:
-    (image_id,) = _arguments(words, 1, "/reroll IMAGE_ID")
+    (image_id,) = _arguments(words, 1)
     return Reroll(image_id=image_id)
 
 
 async def _reformat(words: Words, uploads: UploadReader) -> Command:
-    image_id, fmt = _arguments(words, 2, "/reformat IMAGE_ID FORMAT")
+    image_id, fmt = _arguments(words, 2)
     return Reformat(image_id=image_id, format=fmt)
 
 
 async def _cancel(words: Words, uploads: UploadReader) -> Command:
-    (job_id,) = _arguments(words, 1, "/cancel JOB_ID")
+    (job_id,) = _arguments(words, 1)
     return Cancel(job_id=job_id)
 
 
-async def _constant(command: Command) -> Command:
-    return command
+async def _history(words: Words, uploads: UploadReader) -> Command:
+    if not words.rest:
+        return History()
+    (page,) = _arguments(words, 1)
+    if not (page.isascii() and page.isdigit()) or int(page) < 1:
+        raise _bad(PAGE_NOT_A_NUMBER)
+    return History(page=int(page))
 
 
-COMMANDS: dict[str, tuple[frozenset[str], Builder]] = {
-    "/imagine": (frozenset({"image", "url", "template", "format", "n"}), _imagine),
-    "/describe": (frozenset({"image", "url"}), _describe),
-    "/reroll": (frozenset(), _reroll),
-    "/reformat": (frozenset(), _reformat),
-    "/cancel": (frozenset(), _cancel),
-    "/templates": (frozenset(), lambda _, __: _constant(ListTemplates())),
-    "/credits": (frozenset(), lambda _, __: _constant(ShowCredits())),
-    "/help": (frozenset(), lambda _, __: _constant(Help())),
+async def _forget(words: Words, uploads: UploadReader) -> Command:
+    (image_id,) = _arguments(words, 1)
+    return Forget(image_id=image_id)
+
+
+async def _consent(words: Words, uploads: UploadReader) -> Command:
+    purpose, granted = _arguments(words, 2)
+    return PrivacyConsent(purpose=purpose.lower(), granted=_switch(words, granted))
+
+
+async def _correct(words: Words, uploads: UploadReader) -> Command:
+    field, *value = words.rest or [""]
+    if not field or not " ".join(value).strip():
+        raise _wrong_words(words)
+    return PrivacyCorrect(field=field.lower(), value=" ".join(value))
+
+
+async def _restrict(words: Words, uploads: UploadReader) -> Command:
+    (on,) = _arguments(words, 1)
+    return PrivacyRestrict(on=_switch(words, on))
+
+
+async def _delete_me(words: Words, uploads: UploadReader) -> Command:
+    if not words.rest:
+        return DeleteMe()
+    confirm, code = _arguments(words, 2)
+    if confirm.lower() != "confirm":
+        raise _wrong_words(words)
+    return DeleteMe(code=code)
+
+
+def _alone(command: Command) -> Builder:
+    """The builder of a command typed without words."""
+
+    async def build(words: Words, uploads: UploadReader) -> Command:
+        _arguments(words, 0)
+        return command
+
+    return build
+
+
+_MEDIA = frozenset({"image", "url"})
+
+#: Every line the terminal reads, by the command as typed. A core name with a space is a
+#: subcommand (``privacy export`` is typed ``/privacy export``); ``/privacy delete`` is
+#: another way to type ``/delete-me``.
+COMMANDS: dict[str, Syntax] = {
+    "/imagine": Syntax(Imagine, _imagine, _MEDIA | {"template", "format", "n"}),
+    "/describe": Syntax(Describe, _describe, _MEDIA),
+    "/reroll": Syntax(Reroll, _reroll),
+    "/reformat": Syntax(Reformat, _reformat),
+    "/cancel": Syntax(Cancel, _cancel),
+    "/templates": Syntax(ListTemplates, _alone(ListTemplates())),
+    "/credits": Syntax(ShowCredits, _alone(ShowCredits())),
+    "/help": Syntax(Help, _alone(Help())),
+    "/history": Syntax(History, _history),
+    "/forget": Syntax(Forget, _forget),
+    "/privacy": Syntax(PrivacyInfo, _alone(PrivacyInfo())),
+    "/privacy export": Syntax(PrivacyExport, _alone(PrivacyExport())),
+    "/privacy consent": Syntax(PrivacyConsent, _consent),
+    "/privacy correct": Syntax(PrivacyCorrect, _correct),
+    "/privacy restrict": Syntax(PrivacyRestrict, _restrict),
+    "/privacy object": Syntax(PrivacyObject, _alone(PrivacyObject())),
+    "/privacy delete": Syntax(DeleteMe, _delete_me),
+    "/delete-me": Syntax(DeleteMe, _delete_me),
 }
 
 
@@ -169,5 +296,5 @@ async def translate(line: str, uploads: UploadReader = read_upload) -> Command:
     line = line.strip()
     if not line.startswith("/"):
         raise BadInput(messages.NOT_A_COMMAND)
-    words = split(line, {name: options for name, (options, _) in COMMANDS.items()})
-    return await COMMANDS[words.name][1](words, uploads)
+    words = split(line)
+    return await COMMANDS[words.name].build(words, uploads)

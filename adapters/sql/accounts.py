@@ -29,6 +29,11 @@ def _with_wallet() -> Select[Any]:
         accounts.c.id,
         accounts.c.display_name,
         accounts.c.created_at,
+        accounts.c.email,
+        accounts.c.restricted,
+        accounts.c.objected,
+        accounts.c.analytics,
+        accounts.c.policy_version,
         wallets.c.id.label("wallet_id"),
         wallets.c.balance,
     ).join(wallets, wallets.c.account_id == accounts.c.id)
@@ -41,6 +46,11 @@ def to_account(row: Row[Any]) -> Account:
         balance=row.balance,
         created_at=row.created_at,
         wallet_id=row.wallet_id,
+        email=row.email,
+        restricted=row.restricted,
+        objected=row.objected,
+        analytics=row.analytics,
+        policy_version=row.policy_version,
     )
 
 
@@ -51,7 +61,12 @@ class SqlAccountRepository:
         self._connection = connection
 
     async def ensure(
-        self, identity: Identity, display_name: str, now: datetime
+        self,
+        identity: Identity,
+        display_name: str,
+        now: datetime,
+        *,
+        policy_version: str | None = None,
     ) -> tuple[Account, bool]:
         """The identity's account, created with its identity and wallet if new (``True``).
 
@@ -65,7 +80,12 @@ class SqlAccountRepository:
         account_id = new_id()
         wallet_id = personal_wallet_id(account_id)
         await self._connection.execute(
-            insert(accounts).values(id=account_id, display_name=display_name, created_at=now)
+            insert(accounts).values(
+                id=account_id,
+                display_name=display_name,
+                created_at=now,
+                policy_version=policy_version,
+            )
         )
         await self._connection.execute(
             insert(wallets).values(
@@ -91,7 +111,10 @@ class SqlAccountRepository:
             ("platform", "namespace", "user_id"),
         ).returning(identities.c.id)
         if (await self._connection.execute(added)).first() is not None:
-            return Account(account_id, display_name, 0, now, wallet_id), True
+            return (
+                Account(account_id, display_name, 0, now, wallet_id, policy_version=policy_version),
+                True,
+            )
         await self._connection.execute(delete(wallets).where(wallets.c.id == wallet_id))
         await self._connection.execute(delete(accounts).where(accounts.c.id == account_id))
         found = await self.find(identity)

@@ -68,6 +68,8 @@ def _sqlite_engine(url: URL, *, foreign_keys: bool = True) -> AsyncEngine:
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros, so an erasure reaches the file.
+            cursor.execute("PRAGMA secure_delete=ON")
         finally:
             cursor.close()
 
@@ -98,7 +100,7 @@ def alembic_config() -> Config:
     return config
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, secret: str | None = None) -> None:
     if connection.dialect.name == "postgresql":
         # Several processes starting at once migrate one after the other.
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
@@ -106,6 +108,7 @@ def _upgrade(connection: Connection) -> None:
 
     config = alembic_config()
     config.attributes["connection"] = connection
+    config.attributes["secret"] = secret  # revision 0004 hashes identities with it
     command.upgrade(config, "head")
     if connection.dialect.name == "sqlite":
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -130,18 +133,21 @@ def _migration_engine(target: AsyncEngine | str) -> tuple[AsyncEngine, bool]:
     return target, False
 
 
-async def migrate_async(target: AsyncEngine | str) -> None:
-    """Bring the database behind an engine (or a URL) to the latest schema revision."""
+async def migrate_async(target: AsyncEngine | str, secret: str | None = None) -> None:
+    """Bring the database behind an engine (or a URL) to the latest schema revision.
+
+    ``secret`` (the server's) lets revision 0004 replace identities kept in ledger keys by
+    keyed hashes; a database that holds none migrates without it."""
     engine, own = _migration_engine(target)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_upgrade)
+            await connection.run_sync(_upgrade, secret)
     finally:
         if own:
             await engine.dispose()
 
 
-def migrate(url: str) -> None:
+def migrate(url: str, secret: str | None = None) -> None:
     """Blocking form of :func:`migrate_async`, for the CLI and other synchronous callers.
 
     Called from inside a running event loop it does the work on a helper thread (blocking
@@ -150,7 +156,7 @@ def migrate(url: str) -> None:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(migrate_async(url))
+        asyncio.run(migrate_async(url, secret))
         return
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(lambda: asyncio.run(migrate_async(url))).result()
+        pool.submit(lambda: asyncio.run(migrate_async(url, secret))).result()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select
+from sqlalchemy import Row, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.tables import images
@@ -77,3 +77,7 @@ class SqlImageRepository:
             .offset(offset)
         )
         return [to_image(row) for row in rows]
+
+    async def count_for_account(self, account_id: str) -> int:
+        query = select(func.count()).select_from(images).where(images.c.account_id == account_id)
+        return int((await self._connection.execute(query)).scalar_one())

@@ -57,6 +57,14 @@ accounts = sa.Table(
     sa.Column("id", sa.String(), primary_key=True),
     sa.Column("display_name", sa.String(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    # Profile and privacy state (DESIGN §7): what the person set, and what they were told.
+    sa.Column("email", sa.String(), nullable=True),
+    sa.Column("restricted", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("objected", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("analytics", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("policy_version", sa.String(), nullable=True),
+    # Set on the pseudonym that keeps an erased person's bookkeeping rows: nobody's account.
+    sa.Column("erased_at", UtcDateTime(), nullable=True),
 )
 
 identities = sa.Table(
@@ -188,6 +196,85 @@ requests = sa.Table(
     sa.Column("lease_expires_at", UtcDateTime(), nullable=False),
     sa.Index("ix_requests_account_id", "account_id"),
     sa.Index("ix_requests_created_at", "created_at"),
+)
+
+consents = sa.Table(
+    "consents",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    _account_fk(),
+    sa.Column("purpose", sa.String(), nullable=False),
+    sa.Column("granted", sa.Boolean(), nullable=False),
+    sa.Column("policy_version", sa.String(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_consents_account_id", "account_id"),
+)
+
+analytics_events = sa.Table(
+    "analytics_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    _account_fk(),
+    sa.Column("event", sa.String(), nullable=False),
+    sa.Column("platform", sa.String(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_analytics_events_account_id", "account_id"),
+)
+
+access_log = sa.Table(
+    "access_log",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    _account_fk(),
+    # ``link`` (an image or export link was opened) or ``privacy`` (a privacy action).
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("action", sa.String(), nullable=False),
+    sa.Column("target", sa.String(), nullable=False, server_default=sa.text("''")),
+    # Coarse client facts only: the network prefix (/24, /48) and the kind of client.
+    sa.Column("network", sa.String(), nullable=False, server_default=sa.text("''")),
+    sa.Column("client", sa.String(), nullable=False, server_default=sa.text("''")),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_access_log_account_id", "account_id"),
+    sa.Index("ix_access_log_created_at", "created_at"),
+)
+
+privacy_requests = sa.Table(
+    "privacy_requests",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    # Empty once the request was an erasure that has been carried out.
+    _account_fk(nullable=True),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("via", sa.String(), nullable=False),
+    sa.Column("status", sa.String(), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+    sa.Column("due_at", UtcDateTime(), nullable=False),
+    sa.Column("completed_at", UtcDateTime(), nullable=True),
+    sa.Index("ix_privacy_requests_account_id", "account_id"),
+    sa.Index("ix_privacy_requests_status_due_at", "status", "due_at"),
+)
+
+exports = sa.Table(
+    "exports",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    _account_fk(),
+    sa.Column("job_id", sa.String(), nullable=True),
+    sa.Column("blob_key", sa.String(), nullable=False),
+    sa.Column("size", sa.BigInteger(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_exports_account_id_created_at", "account_id", "created_at"),
+)
+
+confirmations = sa.Table(
+    "confirmations",
+    metadata,
+    # One pending confirmation per account and purpose; the code is kept only as a hash.
+    sa.Column("account_id", sa.String(), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("purpose", sa.String(), primary_key=True),
+    sa.Column("code_hash", sa.String(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
 )
 
 endpoints = sa.Table(

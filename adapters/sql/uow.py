@@ -13,6 +13,7 @@ from adapters.sql.engine import READONLY_OPTION
 from adapters.sql.images import SqlImageRepository
 from adapters.sql.jobs import SqlJobRepository
 from adapters.sql.ledger import SqlLedgerRepository
+from adapters.sql.privacy import SqlPrivacyRepository
 from adapters.sql.requests import SqlRequestRepository
 from adapters.sql.wallets import SqlWalletRepository
 from core.ports import (
@@ -21,6 +22,7 @@ from core.ports import (
     ImageRepository,
     JobRepository,
     LedgerRepository,
+    PrivacyRepository,
     RequestRepository,
     WalletRepository,
 )
@@ -44,6 +46,7 @@ class SqlUnitOfWork:
     images: ImageRepository
     requests: RequestRepository
     endpoints: EndpointRepository
+    privacy: PrivacyRepository
 
     def __init__(self, engine: AsyncEngine, readonly: bool = False) -> None:
         self._engine = engine
@@ -69,6 +72,7 @@ class SqlUnitOfWork:
         self.images = SqlImageRepository(connection)
         self.requests = SqlRequestRepository(connection)
         self.endpoints = SqlEndpointRepository(connection)
+        self.privacy = SqlPrivacyRepository(connection)
         return self
 
     async def __aexit__(
