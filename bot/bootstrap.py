@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from adapters.archive.zipstream import StreamZipArchiver
 from adapters.blobs.local import LocalBlobStore
 from adapters.fetch.guard import GuardedFetcher
 from adapters.fetch.product import PageProductReader
@@ -343,6 +344,7 @@ async def bootstrap(
         exporter = Exporter(
             uow_factory=uow_factory,
             blobs=blobs,
+            archiver=StreamZipArchiver(),
             links=links,
             policy=policy,
             recipients=recipients_of(settings),

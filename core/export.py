@@ -7,10 +7,6 @@ import json
 import zlib
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
-from stat import S_IFREG
-from typing import Any
-
-from stream_zip import NO_COMPRESSION_64, ZIP_AUTO, async_stream_zip
 
 from core import messages
 from core.ids import new_id
@@ -19,13 +15,12 @@ from core.links import EXPORT, Links
 from core.model import ExportRecord, Job, RequestKind
 from core.payloads import ExportPayload
 from core.policy import Policy
-from core.ports import BlobInfo, BlobStore, Clock, UnitOfWorkFactory
+from core.ports import ArchiveMember, Archiver, BlobInfo, BlobStore, Clock, UnitOfWorkFactory
 from core.replies import Private
 
 EXPORT_JOB = "export"
 #: How long an export's link (and its file) lives; at most one export per account per this.
 EXPORT_TTL = timedelta(hours=24)
-_FILE_MODE = S_IFREG | 0o600
 _CHUNK = 1 << 20
 
 #: The files of the export, each with what it holds (README.txt lists them).
@@ -64,6 +59,7 @@ class Exporter:
         *,
         uow_factory: UnitOfWorkFactory,
         blobs: BlobStore,
+        archiver: Archiver,
         links: Links,
         policy: Policy,
         recipients: Iterable[str],
@@ -71,6 +67,7 @@ class Exporter:
     ) -> None:
         self._uow = uow_factory
         self._blobs = blobs
+        self._archiver = archiver
         self._links = links
         self._policy = policy
         self._recipients = tuple(recipients)
@@ -110,11 +107,9 @@ class Exporter:
     # --- the ZIP -----------------------------------------------------------------------
     def stream(self, account_id: str) -> AsyncIterable[bytes]:
         """The export ZIP of an account, chunk by chunk."""
-        return async_stream_zip(self._members(account_id), chunk_size=_CHUNK)
+        return self._archiver.archive(self._members(account_id))
 
-    async def _members(
-        self, account_id: str
-    ) -> AsyncIterator[tuple[str, datetime, int, Any, AsyncIterator[bytes]]]:
+    async def _members(self, account_id: str) -> AsyncIterator[ArchiveMember]:
         now = self._clock()
         async with self._uow(readonly=True) as uow:
             data = await uow.privacy.collect(account_id)
@@ -140,9 +135,7 @@ class Exporter:
                 if not info.key.rsplit("/", 1)[-1].startswith("."):  # half-written leftovers
                     yield folder, info
 
-    async def _picture(
-        self, folder: str, info: BlobInfo
-    ) -> tuple[str, datetime, int, Any, AsyncIterator[bytes]]:
+    async def _picture(self, folder: str, info: BlobInfo) -> ArchiveMember:
         """One image, stored as is (it is compressed already). Its CRC is read first, in
         chunks, so that nothing holds the whole file."""
         crc = 0
@@ -150,9 +143,14 @@ class Exporter:
         async for chunk in self._blobs.stream(info.key, _CHUNK):
             crc = zlib.crc32(chunk, crc)
             size += len(chunk)
-        name = f"images/{folder}/{info.key.rsplit('/', 1)[-1]}"
-        method = NO_COMPRESSION_64(size, crc)
-        return name, info.modified_at, _FILE_MODE, method, self._blobs.stream(info.key, _CHUNK)
+        return ArchiveMember(
+            name=f"images/{folder}/{info.key.rsplit('/', 1)[-1]}",
+            modified_at=info.modified_at,
+            size=size,
+            chunks=self._blobs.stream(info.key, _CHUNK),
+            stored=True,
+            crc32=crc,
+        )
 
     def _readme(self, now: datetime, pictures: int) -> str:
         p = self._policy
@@ -193,10 +191,8 @@ class Exporter:
         return "\n".join(lines) + "\n"
 
 
-def _file(
-    name: str, body: bytes, modified: datetime
-) -> tuple[str, datetime, int, Any, AsyncIterator[bytes]]:
-    return name, modified, _FILE_MODE, ZIP_AUTO(len(body)), _once(body)
+def _file(name: str, body: bytes, modified: datetime) -> ArchiveMember:
+    return ArchiveMember(name, modified, len(body), _once(body))
 
 
 async def _once(body: bytes) -> AsyncIterator[bytes]:

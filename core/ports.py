@@ -451,6 +451,26 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, *, readonly: bool = False) -> UnitOfWork: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveMember:
+    """One file of an archive, given as chunks. A ``stored`` member (already compressed,
+    an image) goes in as it is, and needs its ``size`` and ``crc32`` ahead; others are
+    compressed."""
+
+    name: str
+    modified_at: datetime
+    size: int
+    chunks: AsyncIterable[bytes]
+    stored: bool = False
+    crc32: int = 0
+
+
+class Archiver(Protocol):
+    """Writes members into a ZIP as a stream of bytes, holding no member whole."""
+
+    def archive(self, members: AsyncIterable[ArchiveMember]) -> AsyncIterable[bytes]: ...
+
+
 class DiskReclaimer(Protocol):
     """After an erasure: makes deleted rows unreadable from the database's files too
     (SQLite: a truncating WAL checkpoint, deleted cells being zeroed; PostgreSQL: VACUUM
