@@ -68,6 +68,8 @@ MAX_EMAIL = 254
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _ERASE = "erase"
+#: Commands that change consent or erase: never counted, whatever the consent was before.
+_UNCOUNTED = (PrivacyConsent, PrivacyObject, PrivacyRestrict, DeleteMe)
 #: The product's own ledger reasons survive an erasure (operators' free text does not).
 _SPENT = re.compile(re.escape(messages.LEDGER_SPENT).replace(r"\{cost\}", r"\d+") + "$")
 _OWN_REASONS = frozenset(
@@ -189,7 +191,7 @@ class Privacy:
         policy version once (on this reply)."""
         notice = ""
         async with self._uow() as uow:
-            if account.counts_usage and not isinstance(command, DeleteMe):
+            if account.counts_usage and not isinstance(command, _UNCOUNTED):
                 await uow.privacy.count_usage(account.id, command.name, platform, self._clock())
             if account.policy_version != self.policy.version and await uow.privacy.saw_policy(
                 account.id, self.policy.version
