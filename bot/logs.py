@@ -1,4 +1,5 @@
-"""Logging: structlog renders, stdlib loggers feed it; message text never goes to info."""
+"""Logging: structlog renders, stdlib loggers feed it; message texts, prompts and tokens
+are never logged, at any level."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ def configure_logging(level: str = "INFO") -> None:
     formatter = structlog.stdlib.ProcessorFormatter(
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty()),
+            # Plain tracebacks: rich ones would print each frame's local variables, and
+            # with them prompts, message texts and tokens.
+            structlog.dev.ConsoleRenderer(
+                colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+            ),
         ],
         foreign_pre_chain=processors,
     )

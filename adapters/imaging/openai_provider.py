@@ -161,7 +161,8 @@ class OpenAIProvider(UsesClient):
         prompt = build_prompt(spec)
         size = api_size(spec.format, self.config.sizes)
         started = time.monotonic()
-        log.debug("OpenAI image prompt: %s", prompt)
+        # Never the prompt itself, at any level: people's prompts are personal data.
+        log.debug("OpenAI image request: %d prompt characters, %s", len(prompt), size)
         try:
             answer = await self._retry(lambda: self._request(spec, prompt, n, size))
         except openai.OpenAIError as error:

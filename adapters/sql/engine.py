@@ -40,6 +40,7 @@ def create_engine(url: str) -> AsyncEngine:
         return _sqlite_engine(parsed)
     return create_async_engine(
         parsed,
+        hide_parameters=True,  # errors never carry prompts or names into the logs
         pool_size=10,
         max_overflow=10,
         pool_timeout=30,
@@ -52,11 +53,13 @@ def _sqlite_engine(url: URL, *, foreign_keys: bool = True) -> AsyncEngine:
     database = url.database or ""
     if database in ("", ":memory:"):
         # One shared in-memory connection: fine for a single task at a time, nothing more.
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
     else:
         if not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, pool_size=5, max_overflow=5, pool_timeout=60)
+        engine = create_async_engine(
+            url, hide_parameters=True, pool_size=5, max_overflow=5, pool_timeout=60
+        )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

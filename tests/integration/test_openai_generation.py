@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -120,3 +121,28 @@ async def test_describe_asks_the_vision_model(
     assert isinstance(reply, Text)
     assert "soft grey sweep" in reply.text
     assert openai.paths()[-1] == "/v1/chat/completions"
+
+
+async def test_no_log_line_holds_a_prompt_an_image_id_or_a_key(
+    ai_chat: Chat, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """Prompts, message texts and tokens are never logged, at any level."""
+    caplog.set_level(logging.DEBUG)
+    prompt = "a confidential teal mug on a secret beach"
+    photo = tmp_path / "box.png"
+    photo.write_bytes(product_photo())
+    await ai_chat.say(f"/imagine {prompt} --format square")
+    await ai_chat.say(f"/imagine {prompt} --image {photo} --format square")
+    await ai_chat.say("/describe --image " + str(photo))
+    await ai_chat.say("/imagine forbidden words here --format square")
+    await ai_chat.run_jobs()
+    ours = [r for r in caplog.records if r.name.split(".")[0] in ("core", "adapters", "bot")]
+    assert ours  # the run did log
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in ours)
+    for secret in ("confidential", "secret beach", "forbidden words", "sk-test-key"):
+        assert secret not in logged
+
+
+def test_database_errors_never_carry_their_parameters_into_logs(ai_chat: Chat) -> None:
+    """An error's message would otherwise quote the row it failed on (a prompt, a name)."""
+    assert ai_chat.app.engine.sync_engine.hide_parameters

@@ -12,7 +12,7 @@ import pytest
 
 from adapters.console.translate import translate
 from core import messages
-from core.commands import Cancel, Help, Imagine, ListTemplates, ShowCredits
+from core.commands import Cancel, Forget, Help, History, Imagine, ListTemplates, ShowCredits
 from core.errors import BadInput
 
 
@@ -45,6 +45,10 @@ async def test_options_may_use_an_equals_sign_and_quotes() -> None:
         ("/credits", ShowCredits()),
         ("/HELP", Help()),
         ("/cancel job_abc", Cancel("job_abc")),
+        ("/history", History(page=1)),
+        ("/history 3", History(page=3)),
+        ("/History 12", History(page=12)),
+        ("/forget img_abc", Forget("img_abc")),
     ],
 )
 async def test_simple_commands(line: str, expected: object) -> None:
@@ -62,6 +66,17 @@ async def test_simple_commands(line: str, expected: object) -> None:
         ('/imagine "unclosed', "couldn't read that command"),
         ("/cancel", "use /cancel JOB_ID"),
         ("/imagine --image /no/such/file.png", "couldn't read the file"),
+        ("/history 0", "the page is a whole number from 1"),
+        ("/history -1", "the page is a whole number from 1"),
+        ("/history two", "the page is a whole number from 1"),
+        ("/history 1.5", "the page is a whole number from 1"),
+        ("/history ²", "the page is a whole number from 1"),
+        ("/history 1 2", "use /history [PAGE]"),
+        ("/history --page 2", "/history has no option --page"),
+        ("/forget", "use /forget IMAGE_ID"),
+        ("/forget img_1 img_2", "use /forget IMAGE_ID"),
+        ("/credits please", "use /credits"),
+        ("/templates marble", "use /templates"),
     ],
 )
 async def test_bad_lines_get_one_sentence(line: str, fragment: str) -> None:
