@@ -1,10 +1,11 @@
 """The Discord application commands: what ``PUT /applications/{id}/commands`` takes.
 
-Every command core knows is a slash (``CHAT_INPUT``) command with typed options, and a
-message context-menu command, ``Make marketing images``, does ``/imagine`` on a message's
-photo. Template and format options offer the catalogue as ``choices`` while it fits
-Discord's 25; a longer list switches that option to ``autocomplete`` and ``suggestions``
-answers the autocomplete interactions.
+Every command core knows is a slash (``CHAT_INPUT``) command with typed options, or a
+subcommand (``/privacy export``), as ``PATHS`` lists them; a message context-menu
+command, ``Make marketing images``, does ``/imagine`` on a message's photo. Template and
+format options offer the catalogue as ``choices`` while it fits Discord's 25; a longer
+list switches that option to ``autocomplete`` and ``suggestions`` answers the
+autocomplete interactions.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ MAX_DESCRIPTION = 100
 @dataclass(frozen=True, slots=True)
 class Option:
     """One typed option of a slash command. ``catalog`` names the catalogue list
-    (``templates`` or ``formats``) its choices come from."""
+    (``templates`` or ``formats``) its choices come from; ``choices`` are fixed ones,
+    each its value and the name Discord shows."""
 
     name: str
     type: OptionType
@@ -61,16 +63,38 @@ class Option:
     catalog: str | None = None
     min_value: int | None = None
     max_value: int | None = None
+    choices: tuple[tuple[str, str], ...] = ()
 
+
+@dataclass(frozen=True, slots=True)
+class Slash:
+    """What one Discord command path does: the core command it runs (by core's name),
+    its description in Discord's command picker, and its options, required ones first
+    (as Discord demands)."""
+
+    core: str
+    description: str
+    options: tuple[Option, ...] = ()
+
+
+#: A command as Discord names it: ``("imagine",)``, or ``("privacy", "export")`` for a
+#: subcommand.
+CommandPath = tuple[str, ...]
 
 _IMAGE = Option("image", OptionType.ATTACHMENT, "A product photo (PNG, JPEG or WebP)")
 _URL = Option("url", OptionType.STRING, "A product page to take the product from")
 _IMAGE_ID = Option("image_id", OptionType.STRING, "The image ID from an earlier reply", True)
+ON, OFF = "on", "off"
+_SETTING = Option("setting", OptionType.STRING, "On or off", True, choices=((ON, ON), (OFF, OFF)))
+_DELETE_ME = "Erase your account and everything of yours, after a confirmation"
 
-#: Each command core knows: its description in Discord's command picker and its
-#: options, required ones first (as Discord demands).
-COMMAND_OPTIONS: Mapping[str, tuple[str, tuple[Option, ...]]] = {
-    "imagine": (
+#: Every Discord command path and what it does: each core command is reachable from the
+#: paths that name it here and from no others (``/privacy delete`` and ``/delete-me`` are
+#: one command; ``/privacy show`` is core's ``privacy``, since Discord cannot run a
+#: command that has subcommands on its own).
+PATHS: Mapping[CommandPath, Slash] = {
+    ("imagine",): Slash(
+        "imagine",
         "Marketing images from a product photo, a product page or a prompt",
         (
             Option("prompt", OptionType.STRING, "What to make, e.g. a mug on a marble table"),
@@ -83,64 +107,166 @@ COMMAND_OPTIONS: Mapping[str, tuple[str, tuple[Option, ...]]] = {
             Option("n", OptionType.INTEGER, "How many images, 1 to 4", min_value=1, max_value=4),
         ),
     ),
-    "describe": ("A ready-to-use generation prompt for your product", (_IMAGE, _URL)),
-    "reroll": ("More like this: the same request with a new variation", (_IMAGE_ID,)),
-    "reformat": (
+    ("describe",): Slash(
+        "describe", "A ready-to-use generation prompt for your product", (_IMAGE, _URL)
+    ),
+    ("reroll",): Slash(
+        "reroll", "More like this: the same request with a new variation", (_IMAGE_ID,)
+    ),
+    ("reformat",): Slash(
+        "reformat",
         "An earlier image in another format, without a new AI call",
         (_IMAGE_ID, Option("format", OptionType.STRING, "The new format", True, "formats")),
     ),
-    "cancel": (
+    ("cancel",): Slash(
+        "cancel",
         "Cancel a running job; its credits are returned",
         (Option("job_id", OptionType.STRING, "The job ID from the reply to /imagine", True),),
     ),
-    "templates": ("The templates and formats to choose from", ()),
-    "credits": ("Your balance and last credit movements", ()),
-    "help": ("What I can do, and where the privacy policy is", ()),
+    ("templates",): Slash("templates", "The templates and formats to choose from"),
+    ("credits",): Slash("credits", "Your balance and last credit movements"),
+    ("help",): Slash("help", "What I can do, and where the privacy policy is"),
+    ("history",): Slash(
+        "history",
+        "Your images, newest first, ten a page, each with a fresh link",
+        (Option("page", OptionType.INTEGER, "Which page; 1 is the newest", min_value=1),),
+    ),
+    ("forget",): Slash(
+        "forget",
+        "Delete one of your images and its files now",
+        (Option("image_id", OptionType.STRING, "The image ID, from /history", True),),
+    ),
+    ("privacy", "show"): Slash(
+        "privacy", "What we store about you, why, who receives it, for how long, your rights"
+    ),
+    ("privacy", "export"): Slash(
+        "privacy export", "A ZIP of all your data, as a private link valid 24 hours"
+    ),
+    ("privacy", "consent"): Slash(
+        "privacy consent",
+        "Turn optional analytics on or off (off until you turn it on)",
+        (
+            Option(
+                "purpose",
+                OptionType.STRING,
+                "What the consent is for",
+                True,
+                choices=(("analytics", "analytics"),),
+            ),
+            _SETTING,
+        ),
+    ),
+    ("privacy", "correct"): Slash(
+        "privacy correct",
+        "Correct your name or e-mail address",
+        (
+            Option(
+                "field",
+                OptionType.STRING,
+                "What to correct",
+                True,
+                choices=(("name", "name"), ("email", "e-mail address")),
+            ),
+            Option("value", OptionType.STRING, "The correct name or e-mail address", True),
+        ),
+    ),
+    ("privacy", "restrict"): Slash(
+        "privacy restrict",
+        "Keep your data but stop all processing beyond your own requests",
+        (_SETTING,),
+    ),
+    ("privacy", "object"): Slash(
+        "privacy object", "Object to optional processing such as analytics"
+    ),
+    ("privacy", "delete"): Slash("delete-me", _DELETE_ME),
+    ("delete-me",): Slash("delete-me", _DELETE_ME),
+}
+
+#: The description of a command that only holds subcommands.
+GROUPS: Mapping[str, str] = {
+    "privacy": "Your data: what we store, a copy of it, consent, corrections, deletion",
 }
 
 
 def application_commands(catalog: Catalog) -> list[dict[str, Any]]:
-    """Every command as Discord API JSON, ready for a bulk overwrite."""
-    commands: list[dict[str, Any]] = [
-        {
-            "name": name,
-            "type": CommandType.CHAT_INPUT.value,
-            "description": description,
-            "options": [_option(option, catalog) for option in options],
-            "contexts": list(CONTEXTS),
-            "integration_types": list(INTEGRATION_TYPES),
-        }
-        for name, (description, options) in COMMAND_OPTIONS.items()
-    ]
-    commands.append(
-        {
-            "name": MAKE_IMAGES,
-            "type": CommandType.MESSAGE.value,
-            "contexts": list(CONTEXTS),
-            "integration_types": list(INTEGRATION_TYPES),
-        }
-    )
-    return commands
+    """Every command as Discord API JSON, ready for a bulk overwrite: each path of
+    ``PATHS``, those of two words as subcommands of their first."""
+    commands: dict[str, dict[str, Any]] = {}
+    for path, slash in PATHS.items():
+        name, *sub = path
+        options = [_option(option, catalog) for option in slash.options]
+        if not sub:
+            commands[name] = _chat_input(name, slash.description, options)
+            continue
+        group = commands.setdefault(name, _chat_input(name, GROUPS[name], []))
+        group["options"].append(
+            {
+                "name": sub[0],
+                "type": OptionType.SUB_COMMAND.value,
+                "description": slash.description,
+                "options": options,
+            }
+        )
+    menu = {
+        "name": MAKE_IMAGES,
+        "type": CommandType.MESSAGE.value,
+        "contexts": list(CONTEXTS),
+        "integration_types": list(INTEGRATION_TYPES),
+    }
+    return [*commands.values(), menu]
 
 
-def usage(name: str) -> str:
-    """A command as the help shows it: ``/reformat <image_id> <format>``."""
-    _, options = COMMAND_OPTIONS[name]
-    words = [f"<{o.name}>" if o.required else f"[{o.name}]" for o in options]
-    return " ".join([f"/{name}", *words])
+def split_path(
+    name: str, options: Sequence[Mapping[str, Any]]
+) -> tuple[CommandPath, Sequence[Mapping[str, Any]]]:
+    """A command's path and its own options, from an interaction's ``data``: ``/privacy``
+    with the subcommand ``export`` is ``("privacy", "export")``."""
+    for option in options:
+        if option.get("type") in (OptionType.SUB_COMMAND, OptionType.SUB_COMMAND_GROUP):
+            inner, leaves = split_path(str(option.get("name", "")), option.get("options") or ())
+            return (name, *inner), leaves
+    return (name,), options
+
+
+def paths_of(core: str) -> list[CommandPath]:
+    """The Discord paths that run a core command, the shortest first."""
+    return sorted((path for path, slash in PATHS.items() if slash.core == core), key=len)
+
+
+def usage(core: str) -> str:
+    """A core command as the help shows it on Discord: ``/reformat <image_id> <format>``,
+    ``/privacy show``; a command Discord does not offer as ``/name``."""
+    paths = paths_of(core)
+    if not paths:
+        return f"/{core}"
+    words = [f"<{o.name}>" if o.required else f"[{o.name}]" for o in PATHS[paths[0]].options]
+    return " ".join([f"/{' '.join(paths[0])}", *words])
 
 
 def suggestions(data: Mapping[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
     """The choices to answer an autocomplete interaction's ``data`` with: the catalogue
     entries of the focused option that contain what was typed, at most 25."""
-    focused = next((o for o in _leaf_options(data.get("options") or ()) if o.get("focused")), None)
-    _, options = COMMAND_OPTIONS.get(str(data.get("name")), ("", ()))
+    path, given = split_path(str(data.get("name")), data.get("options") or ())
+    focused = next((o for o in given if o.get("focused")), None)
+    slash = PATHS.get(path)
+    options = slash.options if slash is not None else ()
     option = next((o for o in options if focused and o.name == focused.get("name")), None)
     if focused is None or option is None or option.catalog is None:
         return []
     typed = str(focused.get("value") or "").strip().lower()
     found = [c for c in _catalog_choices(option.catalog, catalog) if typed in c["name"].lower()]
     return found[:MAX_CHOICES]
+
+
+def _chat_input(name: str, description: str, options: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "type": CommandType.CHAT_INPUT.value,
+        "description": description,
+        "options": options,
+        "contexts": list(CONTEXTS),
+        "integration_types": list(INTEGRATION_TYPES),
+    }
 
 
 def _option(option: Option, catalog: Catalog) -> dict[str, Any]:
@@ -154,6 +280,8 @@ def _option(option: Option, catalog: Catalog) -> dict[str, Any]:
         data["min_value"] = option.min_value
     if option.max_value is not None:
         data["max_value"] = option.max_value
+    if option.choices:
+        data["choices"] = [{"name": name, "value": value} for value, name in option.choices]
     if option.catalog is not None:
         choices = _catalog_choices(option.catalog, catalog)
         if len(choices) <= MAX_CHOICES:
@@ -178,14 +306,6 @@ def _catalog_choices(kind: str, catalog: Catalog) -> list[dict[str, Any]]:
         for name, about in named
         if 0 < len(name) <= MAX_CHOICE_VALUE
     ]
-
-
-def _leaf_options(options: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The options under any subcommand or subcommand group."""
-    for option in options:
-        if option.get("type") in (OptionType.SUB_COMMAND, OptionType.SUB_COMMAND_GROUP):
-            return _leaf_options(option.get("options") or ())
-    return list(options)
 
 
 def _cut(text: str, limit: int) -> str:

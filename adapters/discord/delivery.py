@@ -29,6 +29,11 @@ class DiscordUnavailable(ProviderFailed):
     """Discord did not take a reply."""
 
 
+class DiscordRefused(DiscordUnavailable):
+    """Discord refused for good (a 4xx other than 429): the same request again will be
+    refused again."""
+
+
 def discord_fields(
     *,
     application: str,
@@ -57,7 +62,10 @@ class DiscordDelivery:
 
     With a live interaction token the reply is a follow-up (ephemeral where the reply is
     private); without one it is a message of the bot's in the channel (a private reply
-    goes to the requester's direct messages instead, which only the requester sees).
+    goes to the requester's direct messages instead, which only the requester sees). A
+    reply of several messages (a notice first, a long document) sends them in order; a
+    public reply's notice that Discord refuses to DM is left out rather than holding the
+    reply up, and is never shown in the channel.
     """
 
     def __init__(
@@ -69,27 +77,52 @@ class DiscordDelivery:
         self._codec = codec
 
     async def deliver(self, address: ReplyAddress, reply: Reply) -> None:
-        message = render(reply, self._codec)
+        token = address.secrets.get("token", "")
+        expires = address.secrets_expire_at
+        live = bool(token) and (expires is None or expires > datetime.now(UTC))
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+            for message in render(reply, self._codec):
+                uploads = await self._uploads(address, message)
+                if live:
+                    url = f"{self._api}/webhooks/{address.get('application')}/{token}"
+                    body = _payload(message, uploads, ephemeral=message.ephemeral)
+                    if await self._send(session, url, body, uploads, authorized=False):
+                        continue
+                    live = False
+                try:
+                    await self._post(session, address, message, uploads)
+                except DiscordRefused:
+                    if not message.is_notice:
+                        raise
+                    log.warning("Discord refused to DM a notice to user %s", address.get("user"))
+
+    async def _uploads(
+        self, address: ReplyAddress, message: DiscordMessage
+    ) -> list[tuple[str, str, bytes]]:
+        """The message's image files, but those larger than the address allows (their
+        embeds keep the link)."""
         limit = int(address.get("upload_limit") or 0) or None
         files = [await self._files.read(image.id) for image in message.images]
-        uploads = [
+        return [
             (file.filename, file.content_type, file.data)
             for file in files
-            if limit is None or len(file.data) <= limit  # larger ones: the link only
+            if limit is None or len(file.data) <= limit
         ]
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
-            token = address.secrets.get("token", "")
-            expires = address.secrets_expire_at
-            if token and (expires is None or expires > datetime.now(UTC)):
-                url = f"{self._api}/webhooks/{address.get('application')}/{token}"
-                body = _payload(message, uploads, ephemeral=message.ephemeral)
-                if await self._send(session, url, body, uploads, authorized=False):
-                    return
-            channel = address.get("channel")
-            if message.ephemeral:
-                channel = await self._direct_channel(session, address.get("user"))
-            url = f"{self._api}/channels/{channel}/messages"
-            await self._send(session, url, _payload(message, uploads, ephemeral=False), uploads)
+
+    async def _post(
+        self,
+        session: aiohttp.ClientSession,
+        address: ReplyAddress,
+        message: DiscordMessage,
+        uploads: list[tuple[str, str, bytes]],
+    ) -> None:
+        """A message of the bot's: in the channel, or in the requester's DMs if only they
+        may see it."""
+        channel = address.get("channel")
+        if message.ephemeral:
+            channel = await self._direct_channel(session, address.get("user"))
+        url = f"{self._api}/channels/{channel}/messages"
+        await self._send(session, url, _payload(message, uploads, ephemeral=False), uploads)
 
     async def _send(
         self,
@@ -116,7 +149,7 @@ class DiscordDelivery:
             return False
         if answer.status == 429:
             raise RateLimited("Discord is rate limiting us", float(detail.get("retry_after", 1)))
-        raise DiscordUnavailable(f"Discord answered {answer.status} (code {code})")
+        raise _failure(answer.status, f"Discord answered {answer.status} (code {code})")
 
     async def _direct_channel(self, session: aiohttp.ClientSession, user: str) -> str:
         headers = {"Authorization": f"Bot {self._bot_token}"}
@@ -127,8 +160,12 @@ class DiscordDelivery:
                 retry_after = float(detail.get("retry_after", 1))
                 raise RateLimited("Discord is rate limiting us", retry_after)
             if answer.status >= 300:
-                raise DiscordUnavailable(f"Discord answered {answer.status} opening a DM")
+                raise _failure(answer.status, f"Discord answered {answer.status} opening a DM")
         return str(detail["id"])
+
+
+def _failure(status: int, text: str) -> DiscordUnavailable:
+    return DiscordRefused(text) if 400 <= status < 500 else DiscordUnavailable(text)
 
 
 def _payload(

@@ -128,11 +128,15 @@ class DiscordGateway:
         self, interaction: discord.Interaction, reply: Reply, address: ReplyAddress | None = None
     ) -> None:
         """Fill the deferred response, which only the requester sees: errors, private
-        answers and a job's progress. A job's results come later as public follow-ups,
-        once this response is filled (its address was held until then)."""
-        kwargs = await to_discord_py(render(reply, self._bot.actions))
+        answers and a job's progress (a notice opens it; a long document continues in
+        ephemeral follow-ups). A job's results come later as public follow-ups, once this
+        response is filled (its address was held until then)."""
+        first, *more = render(reply, self._bot.actions, private=True)
+        kwargs = await to_discord_py(first)
         kwargs.pop("ephemeral", None)  # the deferral decided: only the requester
         await interaction.edit_original_response(**kwargs)
+        for message in more:
+            await interaction.followup.send(**await to_discord_py(message))
         if isinstance(reply, Progress) and address is not None:
             await self._bot.readdress(reply.job_id, dataclasses.replace(address, final=True))
 

@@ -1,5 +1,9 @@
 """Core replies as Discord messages: content, embeds, components and the files to attach.
 
+A reply is usually one message. A notice (something the requester must be told once)
+opens an ephemeral message, or comes first as one of its own before a public message; a
+document longer than one message's embeds allow continues in further messages.
+
 Layout of an images reply: one embed per image (its number and id as a title linked to
 the full-size file, size and encoding below, the attached file shown inside), then the
 controls: every button in rows of five first ("More like this #1" … "#4"), then one
@@ -11,12 +15,27 @@ images, the selects that do not fit are left off and the content says to type /r
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import discord
 
-from adapters.discord.commands import COMMAND_OPTIONS, MAKE_IMAGES, usage
+from adapters.discord.embeds import (
+    MAX_DESCRIPTION,
+    MAX_EMBED_TOTAL,
+    MAX_EMBEDS,
+    MAX_TITLE,
+    catalogue,
+    cut,
+    document_pages,
+    embed_size,
+    gallery,
+    guide,
+    href,
+    is_web,
+    pack,
+    statement,
+)
 from core import messages
 from core.actions import ActionCodec
 from core.errors import ActionRefused
@@ -26,18 +45,23 @@ from core.replies import (
     Audience,
     Choice,
     Confirm,
+    Document,
     Error,
+    Gallery,
     Guide,
     ImageOut,
     Images,
     Private,
+    Progress,
     Reply,
     Statement,
     Templates,
+    Text,
 )
 
 # --- what a Discord user reads beyond core/messages.py --------------------------------
 WARNING = "⚠️ {text}"
+NOTICE = "ℹ️ {text}"
 CONFIRM_CODE = "Confirmation code: {code}"
 MORE_NOT_SHOWN = "…and {count} more not shown here."
 IMAGE_TITLE = "#{number} · {id}"
@@ -45,24 +69,9 @@ IMAGE_DETAILS = "{width}×{height} {encoding} · [Open full size]({link})"
 NUMBERED = "{label} #{number}"
 REFORMAT_TYPED = "For the other images, use /reformat with the image ID."
 CONTROLS_LEFT_OFF = "{count} more buttons did not fit here; type the command instead."
-TEMPLATE_FIELD = "{description}\nDefault format: {default_format}"
-FORMAT_FIELD = "{width}×{height} · {description}"
-NO_DETAIL = "—"
-GUIDE_HEADER = "Commands"
-GUIDE_PHOTO = (
-    f"To start from a photo, attach it to /imagine, or open a message's Apps menu and "
-    f"choose {MAKE_IMAGES}."
-)
 
 # --- Discord's documented limits ------------------------------------------------------
 MAX_CONTENT = 2000
-MAX_EMBEDS = 10  # and at most 10 attached files
-MAX_TITLE = 256
-MAX_DESCRIPTION = 4096
-MAX_FIELDS = 25
-MAX_FIELD_NAME = 256
-MAX_FIELD_VALUE = 1024
-MAX_EMBED_TOTAL = 6000  # titles, descriptions, field names and values of all embeds
 MAX_ROWS = 5
 MAX_BUTTONS = 5  # in one action row; a select fills a row on its own
 MAX_CUSTOM_ID = 100
@@ -77,7 +86,7 @@ ACTION_ROW, BUTTON, STRING_SELECT = 1, 2, 3
 PRIMARY, SECONDARY, DANGER = 1, 2, 4
 STYLES: Mapping[ActionKind, int] = {
     ActionKind.REROLL: PRIMARY,
-    ActionKind.CONFIRM: PRIMARY,
+    ActionKind.CONFIRM: DANGER,  # the only confirmation erases an account
     ActionKind.CANCEL: DANGER,
 }
 EPHEMERAL = 1 << 6  # the message flag, for deliveries that speak REST
@@ -91,6 +100,7 @@ class DiscordMessage:
 
     ``images`` are the files a delivery attaches (as ``<id>.<encoding>``, the names the
     embeds show with ``attachment://``); an ephemeral follow-up may carry them too.
+    ``is_notice``: the message is only a public reply's notice, going first on its own.
     """
 
     content: str
@@ -98,13 +108,25 @@ class DiscordMessage:
     components: list[dict[str, Any]]
     ephemeral: bool
     images: tuple[ImageOut, ...]
+    is_notice: bool = False
 
 
-def render(reply: Reply, codec: ActionCodec) -> DiscordMessage:
-    """A core reply within Discord's limits; private replies become ephemeral."""
-    ephemeral = reply.audience is Audience.REQUESTER
-    if isinstance(reply, Images):
-        return _images(reply, codec, ephemeral)
+def render(reply: Reply, codec: ActionCodec, *, private: bool = False) -> list[DiscordMessage]:
+    """A core reply as the messages that carry it, in order, each within Discord's
+    limits; private replies become ephemeral. ``private``: the messages go where only the
+    requester sees them anyway (a deferred ephemeral response), so a notice may join any.
+    """
+    ephemeral = private or reply.audience is Audience.REQUESTER
+    if isinstance(reply, Document):
+        sent = _document(reply, codec)
+    elif isinstance(reply, Images):
+        sent = [_images(reply, codec, ephemeral)]
+    else:
+        sent = [_message(reply, codec, ephemeral)]
+    return _with_notice(reply.notice, sent)
+
+
+def _message(reply: OneMessage, codec: ActionCodec, ephemeral: bool) -> DiscordMessage:
     content, embeds, left_off = _body(reply)
     buttons, selects = _controls(reply.actions, codec)
     components, dropped = _rows(buttons, selects)
@@ -186,10 +208,10 @@ def _images(reply: Images, codec: ActionCodec, ephemeral: bool) -> DiscordMessag
     budget = MAX_EMBED_TOTAL
     for number, image in enumerate(reply.images, 1):
         embed = _image_embed(image, number)
-        if len(embeds) == MAX_EMBEDS or _size(embed) > budget:
+        if len(embeds) == MAX_EMBEDS or embed_size(embed) > budget:
             break
         embeds.append(embed)
-        budget -= _size(embed)
+        budget -= embed_size(embed)
     shown = reply.images[: len(embeds)]
     numbered = len(reply.images) > 1
     buttons: list[dict[str, Any]] = []
@@ -210,35 +232,60 @@ def _images(reply: Images, codec: ActionCodec, ephemeral: bool) -> DiscordMessag
 
 def _image_embed(image: ImageOut, number: int) -> dict[str, Any]:
     details = IMAGE_DETAILS.format(
-        width=image.width, height=image.height, encoding=image.encoding, link=_href(image.link)
+        width=image.width, height=image.height, encoding=image.encoding, link=href(image.link)
     )
     embed: dict[str, Any] = {
-        "title": _cut(IMAGE_TITLE.format(number=number, id=image.id), MAX_TITLE),
-        "description": _cut(details, MAX_DESCRIPTION),
+        "title": cut(IMAGE_TITLE.format(number=number, id=image.id), MAX_TITLE),
+        "description": cut(details, MAX_DESCRIPTION),
         "image": {"url": f"attachment://{image.filename}"},
     }
-    if image.link.startswith(("https://", "http://")):
+    if is_web(image.link):
         embed["url"] = image.link
     return embed
 
 
-def _href(link: str) -> str:
-    """A link that cannot end a markdown link early."""
-    return link.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+# --- notices --------------------------------------------------------------------------------
+def _with_notice(notice: str, sent: list[DiscordMessage]) -> list[DiscordMessage]:
+    """The notice opens the first message if only the requester sees it and there is
+    room; otherwise it goes first, as an ephemeral message of its own."""
+    if not notice:
+        return sent
+    told = cut(NOTICE.format(text=notice), MAX_CONTENT)
+    first, *rest = sent
+    if first.ephemeral:
+        joined = f"{told}\n\n{first.content}" if first.content else told
+        if len(joined) <= MAX_CONTENT:
+            return [replace(first, content=joined), *rest]
+    return [DiscordMessage(told, [], [], True, (), is_notice=True), *sent]
+
+
+# --- documents ------------------------------------------------------------------------------
+def _document(reply: Document, codec: ActionCodec) -> list[DiscordMessage]:
+    """A page of embeds a message, all private; the actions go with the last message."""
+    pages = document_pages(reply)
+    buttons, selects = _controls(reply.actions, codec)
+    components, dropped = _rows(buttons, selects)
+    notes = [CONTROLS_LEFT_OFF.format(count=dropped)] if dropped else []
+    sent = [DiscordMessage("", embeds, [], True, ()) for embeds in pages]
+    sent[-1] = replace(sent[-1], content=_content("", notes), components=components)
+    return sent
 
 
 # --- everything else: content, or embeds with fields --------------------------------------
-Section = tuple[str, str, list[tuple[str, str]]]  # title, description, (name, value) fields
+#: The replies that are always one message of content or listed embeds.
+OneMessage = Text | Private | Progress | Confirm | Error | Templates | Statement | Guide | Gallery
 
 
-def _body(reply: Reply) -> tuple[str, list[dict[str, Any]], int]:
+def _body(reply: OneMessage) -> tuple[str, list[dict[str, Any]], int]:
     """Content, embeds, and how many listed items did not fit."""
+    if isinstance(reply, Gallery):
+        return "", *pack(gallery(reply))
     if isinstance(reply, Templates):
-        return "", *_pack(_templates(reply))
+        return "", *pack(catalogue(reply))
     if isinstance(reply, Statement):
-        return "", *_pack(_statement(reply))
+        return "", *pack(statement(reply))
     if isinstance(reply, Guide):
-        return "", *_pack(_guide(reply))
+        return "", *pack(guide(reply))
     if isinstance(reply, Error):
         return _content(WARNING.format(text=reply.text), []), [], 0
     if isinstance(reply, Private) and reply.link:
@@ -246,88 +293,6 @@ def _body(reply: Reply) -> tuple[str, list[dict[str, Any]], int]:
     if isinstance(reply, Confirm) and not reply.actions:
         return _content(reply.text, [CONFIRM_CODE.format(code=reply.code)]), [], 0
     return reply.text, [], 0
-
-
-def _templates(reply: Templates) -> list[Section]:
-    templates = [
-        (t.name, TEMPLATE_FIELD.format(description=t.description, default_format=t.default_format))
-        for t in reply.templates
-    ]
-    formats = [
-        (f.name, FORMAT_FIELD.format(width=f.width, height=f.height, description=f.description))
-        for f in reply.formats
-    ]
-    return [
-        (messages.TEMPLATES_HEADER.rstrip(":"), "", templates),
-        (messages.FORMATS_HEADER.rstrip(":"), "", formats),
-    ]
-
-
-def _statement(reply: Statement) -> list[Section]:
-    lines = [
-        (
-            f"{line.at.strftime('%Y-%m-%d %H:%M')} · {line.kind} · {line.amount:+d}",
-            " ".join(p for p in (line.reason, f"({line.job_id})" if line.job_id else "") if p),
-        )
-        for line in reply.lines
-    ]
-    recent = messages.CREDITS_RECENT if reply.lines else messages.NO_MOVEMENTS
-    return [(messages.CREDITS_SUMMARY.format(balance=reply.balance), recent, lines)]
-
-
-def _guide(reply: Guide) -> list[Section]:
-    lines = [
-        (usage(c.name) if c.name in COMMAND_OPTIONS else f"/{c.name}", c.summary)
-        for c in reply.commands
-    ]
-    return [(GUIDE_HEADER, GUIDE_PHOTO, lines)]
-
-
-def _pack(sections: Sequence[Section]) -> tuple[list[dict[str, Any]], int]:
-    """Sections as embeds within every limit: a section continues in a further embed
-    after 25 fields; once something does not fit, it and all after it are counted as
-    left off, never shown out of order."""
-    embeds: list[dict[str, Any]] = []
-    budget = MAX_EMBED_TOTAL
-    left_off = 0
-    for title, description, lines in sections:
-        embed: dict[str, Any] = {"title": _cut(title, MAX_TITLE)}
-        if description:
-            embed["description"] = _cut(description, MAX_DESCRIPTION)
-        if left_off or len(embeds) == MAX_EMBEDS or _size(embed) > budget:
-            left_off += len(lines)
-            continue
-        embeds.append(embed)
-        budget -= _size(embed)
-        for name, value in lines:
-            field: dict[str, Any] = {
-                "name": _cut(name or NO_DETAIL, MAX_FIELD_NAME),
-                "value": _cut(value or NO_DETAIL, MAX_FIELD_VALUE),
-                "inline": False,
-            }
-            cost = len(field["name"]) + len(field["value"])
-            full = len(embed.get("fields", ())) == MAX_FIELDS
-            if left_off or cost > budget or (full and len(embeds) == MAX_EMBEDS):
-                left_off += 1
-                continue
-            if full:
-                embed = {}
-                embeds.append(embed)
-            embed.setdefault("fields", []).append(field)
-            budget -= cost
-    return embeds, left_off
-
-
-def _size(embed: Mapping[str, Any]) -> int:
-    """What Discord counts against the 6000 characters of a message's embeds."""
-    fields = embed.get("fields", ())
-    return (
-        len(embed.get("title", ""))
-        + len(embed.get("description", ""))
-        + sum(len(f["name"]) + len(f["value"]) for f in fields)
-        + len(embed.get("footer", {}).get("text", ""))
-        + len(embed.get("author", {}).get("name", ""))
-    )
 
 
 # --- buttons and selects ------------------------------------------------------------------
@@ -348,7 +313,7 @@ def _controls(
                 {
                     "type": BUTTON,
                     "style": STYLES.get(action.kind, SECONDARY),
-                    "label": _cut(label, MAX_LABEL),
+                    "label": cut(label, MAX_LABEL),
                     "custom_id": custom_id,
                 }
             )
@@ -359,7 +324,7 @@ def _controls(
                 {
                     "type": STRING_SELECT,
                     "custom_id": custom_id,
-                    "placeholder": _cut(label, MAX_PLACEHOLDER),
+                    "placeholder": cut(label, MAX_PLACEHOLDER),
                     "min_values": 1,
                     "max_values": 1,
                     "options": options,
@@ -381,7 +346,7 @@ def _options(choices: Sequence[Choice]) -> list[dict[str, str]]:
     """The first 25 choices Discord can carry (a value of at most 100 characters)."""
     fitting = [c for c in choices if 0 < len(c.value) <= MAX_OPTION_VALUE]
     return [
-        {"label": _cut(c.label or c.value, MAX_OPTION_LABEL), "value": c.value}
+        {"label": cut(c.label or c.value, MAX_OPTION_LABEL), "value": c.value}
         for c in fitting[:MAX_OPTIONS]
     ]
 
@@ -417,9 +382,5 @@ def _content(text: str, notes: Sequence[str]) -> str:
     gets shortened, so links and counts survive."""
     tail = "".join(f"\n{note}" for note in notes)
     if not text:
-        return _cut(tail.lstrip("\n"), MAX_CONTENT)
-    return _cut(text, MAX_CONTENT - len(tail)) + tail
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        return cut(tail.lstrip("\n"), MAX_CONTENT)
+    return cut(text, MAX_CONTENT - len(tail)) + tail

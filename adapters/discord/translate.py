@@ -1,7 +1,8 @@
 """Discord application-command interactions to core commands.
 
-A slash command's options are checked against its definition in ``commands.py`` (names,
-types, required ones), then a builder per command makes the core command. A photo
+A slash command's path (``/privacy consent``) names its definition in ``commands.py``;
+its options are checked against it (names, types, choices, required ones), then the
+builder of the core command it runs makes that command. A photo
 arrives as an attachment whose URL soon expires: ``translate`` hands it back beside the
 command, and the caller downloads it at once and puts it in with ``Asked.with_image``.
 """
@@ -14,16 +15,34 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.discord.commands import COMMAND_OPTIONS, MAKE_IMAGES, CommandType, Option, OptionType
+from adapters.discord.commands import (
+    MAKE_IMAGES,
+    ON,
+    PATHS,
+    CommandPath,
+    CommandType,
+    Option,
+    OptionType,
+    split_path,
+)
 from core import messages
 from core.commands import (
     Cancel,
     Command,
+    DeleteMe,
     Describe,
+    Forget,
     Help,
+    History,
     ImageUpload,
     Imagine,
     ListTemplates,
+    PrivacyConsent,
+    PrivacyCorrect,
+    PrivacyExport,
+    PrivacyInfo,
+    PrivacyObject,
+    PrivacyRestrict,
     Reformat,
     Reroll,
     ShowCredits,
@@ -41,6 +60,7 @@ NO_IMAGE = (
 )
 NOT_AN_OPTION = "/{command} has no option {option}"
 WRONG_TYPE = "{option} takes {kind}"
+NOT_A_CHOICE = "{option} takes one of: {choices}"
 MISSING_OPTION = "/{command} needs {option}"
 ATTACHMENT_MISSING = "the attached file did not arrive with the command"
 KINDS = {
@@ -85,6 +105,10 @@ class Given:
     def attachment(self, name: str) -> Mapping[str, Any] | None:
         return self.attachments.get(name)
 
+    def switch(self, name: str) -> bool:
+        """An on/off option as a yes or no."""
+        return self.required(name) == ON
+
 
 Builder = Callable[[Given], Asked]
 
@@ -97,33 +121,29 @@ def translate(interaction: Mapping[str, Any]) -> Asked:
     data = interaction.get("data") or {}
     if data.get("type") == CommandType.MESSAGE:
         return _from_message(data)
-    path, options = _path(str(data.get("name", "")), data.get("options") or ())
-    built = _BUILDERS.get(path)
-    if built is None or path not in COMMAND_OPTIONS:
-        raise BadInput(messages.UNKNOWN_COMMAND.format(command=f"/{path}"))
-    return built(_given(path, options, data.get("resolved") or {}))
+    path, options = split_path(str(data.get("name", "")), data.get("options") or ())
+    slash = PATHS.get(path)
+    if slash is None:
+        raise BadInput(messages.UNKNOWN_COMMAND.format(command="/" + " ".join(path)))
+    return _BUILDERS[slash.core](_given(path, options, data.get("resolved") or {}))
 
 
-def _path(name: str, options: Sequence[Mapping[str, Any]]) -> tuple[str, Sequence[Any]]:
-    """``privacy export`` and its options, from ``/privacy`` with a subcommand."""
-    for option in options:
-        if option.get("type") in (OptionType.SUB_COMMAND, OptionType.SUB_COMMAND_GROUP):
-            return _path(f"{name} {option.get('name', '')}", option.get("options") or ())
-    return name, options
-
-
-def _given(path: str, options: Sequence[Mapping[str, Any]], resolved: Mapping[str, Any]) -> Given:
-    defined = {option.name: option for option in COMMAND_OPTIONS[path][1]}
+def _given(
+    path: CommandPath, options: Sequence[Mapping[str, Any]], resolved: Mapping[str, Any]
+) -> Given:
+    command = " ".join(path)
+    defined = {option.name: option for option in PATHS[path].options}
     values: dict[str, Any] = {}
     attachments: dict[str, Mapping[str, Any]] = {}
     for sent in options:
         name = str(sent.get("name", ""))
         option = defined.get(name)
         if option is None:
-            raise _bad(NOT_AN_OPTION.format(command=path, option=name))
+            raise _bad(NOT_AN_OPTION.format(command=command, option=name))
         value = sent.get("value")
         if sent.get("type") != option.type or not _fits(option, value):
             raise _bad(WRONG_TYPE.format(option=name, kind=KINDS[option.type]))
+        _check_choice(option, value)
         if option.type is OptionType.ATTACHMENT:
             attachment = (resolved.get("attachments") or {}).get(str(value))
             if attachment is None:
@@ -133,14 +153,22 @@ def _given(path: str, options: Sequence[Mapping[str, Any]], resolved: Mapping[st
             values[name] = value
     for option in defined.values():
         if option.required and option.name not in values and option.name not in attachments:
-            raise _bad(MISSING_OPTION.format(command=path, option=option.name))
-    return Given(path, values, attachments)
+            raise _bad(MISSING_OPTION.format(command=command, option=option.name))
+    return Given(command, values, attachments)
 
 
 def _fits(option: Option, value: Any) -> bool:
     if option.type is OptionType.INTEGER:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, str)  # strings, and an attachment's snowflake
+
+
+def _check_choice(option: Option, value: Any) -> None:
+    """An option with fixed choices holds one of them (Discord's client offers only
+    those, but an interaction is no promise)."""
+    offered = [choice for choice, _ in option.choices]
+    if offered and value not in offered:
+        raise _bad(NOT_A_CHOICE.format(option=option.name, choices=", ".join(offered)))
 
 
 def _image(attachment: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -214,4 +242,17 @@ _BUILDERS: dict[str, Builder] = {
     "templates": lambda given: Asked(ListTemplates()),
     "credits": lambda given: Asked(ShowCredits()),
     "help": lambda given: Asked(Help()),
+    "history": lambda given: Asked(History(page=given.values.get("page", 1))),
+    "forget": lambda given: Asked(Forget(image_id=given.required("image_id"))),
+    "privacy": lambda given: Asked(PrivacyInfo()),
+    "privacy export": lambda given: Asked(PrivacyExport()),
+    "privacy consent": lambda given: Asked(
+        PrivacyConsent(purpose=given.required("purpose"), granted=given.switch("setting"))
+    ),
+    "privacy correct": lambda given: Asked(
+        PrivacyCorrect(field=given.required("field"), value=given.required("value"))
+    ),
+    "privacy restrict": lambda given: Asked(PrivacyRestrict(on=given.switch("setting"))),
+    "privacy object": lambda given: Asked(PrivacyObject()),
+    "delete-me": lambda given: Asked(DeleteMe()),
 }

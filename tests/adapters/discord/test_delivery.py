@@ -20,7 +20,7 @@ from adapters.console.translate import translate
 from adapters.discord.delivery import DiscordDelivery, DiscordUnavailable, discord_fields
 from adapters.discord.gateway import address_of
 from adapters.discord.identity import NAMESPACE, PLATFORM
-from adapters.discord.render import BUTTON, STRING_SELECT
+from adapters.discord.render import BUTTON, NOTICE, STRING_SELECT, render
 from bot.bootstrap import App
 from core import messages
 from core.actions import ActionCodec
@@ -29,6 +29,7 @@ from core.errors import RateLimited
 from core.identity import Requester
 from core.model import ReplyAddress
 from core.replies import Error, Images, Reply, Text
+from tests.adapters.discord.documents import LONG_DOCUMENT
 from tests.fakes.discord_server import (
     DEFAULT_APPLICATION_ID,
     EPHEMERAL,
@@ -47,6 +48,8 @@ STRANGER_ID = 80351110224678912
 WITHIN = 5.0
 FAILED = Error(messages.JOB_FAILED.format(reason=messages.PROVIDER_UNAVAILABLE, cost=4))
 WORKING = "Working on it…"
+POLICY_CHANGED = "Our privacy policy changed on 2026-12-01: /privacy show has the new summary."
+TOLD = NOTICE.format(text=POLICY_CHANGED)
 
 
 class Recording:
@@ -356,3 +359,71 @@ async def test_a_private_reply_to_someone_discord_cannot_dm_raises_discord_unava
         await delivery.deliver(channel_address(user=STRANGER_ID), FAILED)
     assert [r.status for r in fake.requests_to("POST /users/@me/channels")] == [400]
     assert fake.messages == {}
+
+
+# --- notices and replies of several messages ----------------------------------------------
+
+
+async def test_a_public_replys_notice_is_an_ephemeral_followup_before_it(
+    fake: FakeDiscord, gateway: Gateway, delivery: DiscordDelivery
+) -> None:
+    interaction_id, address = await command_address(fake, gateway)
+    await delivery.deliver(address, Text("Here you are.", notice=POLICY_CHANGED))
+    notice, reply = fake.followups_for(interaction_id)
+    assert (notice.content, notice.ephemeral) == (TOLD, True)
+    assert (reply.content, reply.ephemeral) == ("Here you are.", False)
+
+
+async def test_without_a_token_a_public_replys_notice_goes_to_the_dm_only(
+    fake: FakeDiscord, delivery: DiscordDelivery
+) -> None:
+    await delivery.deliver(channel_address(), Text("Here you are.", notice=POLICY_CHANGED))
+    dm = fake.dm_with(MASON_ID)
+    assert dm is not None and [m.content for m in fake.messages_in(dm.id)] == [TOLD]
+    assert [m.content for m in posted(fake)] == ["Here you are."]
+
+
+async def test_a_notice_discord_will_not_dm_is_left_out_and_the_reply_still_arrives(
+    fake: FakeDiscord, delivery: DiscordDelivery
+) -> None:
+    reply = Text("Here you are.", notice=POLICY_CHANGED)
+    await delivery.deliver(channel_address(user=STRANGER_ID), reply)
+    assert [m.content for m in fake.messages.values()] == ["Here you are."]
+    assert [r.status for r in fake.requests_to("POST /users/@me/channels")] == [400]
+
+
+async def test_a_private_replys_notice_opens_it(
+    fake: FakeDiscord, gateway: Gateway, delivery: DiscordDelivery
+) -> None:
+    interaction_id, address = await command_address(fake, gateway)
+    await delivery.deliver(address, replace(FAILED, notice=POLICY_CHANGED))
+    (followup,) = fake.followups_for(interaction_id)
+    assert followup.ephemeral and followup.content == f"{TOLD}\n\n⚠️ {FAILED.text}"
+
+
+async def test_a_long_document_arrives_whole_as_ephemeral_followups_in_order(
+    app: App, fake: FakeDiscord, gateway: Gateway, delivery: DiscordDelivery
+) -> None:
+    interaction_id, address = await command_address(fake, gateway)
+    await delivery.deliver(address, LONG_DOCUMENT)
+    followups = fake.followups_for(interaction_id)
+    assert len(followups) == len(render(LONG_DOCUMENT, app.bot.actions)) > 1
+    assert all(m.ephemeral for m in followups) and posted(fake) == []
+    fields = [f for m in followups for embed in m.embeds for f in embed["fields"]]
+    assert [word for f in fields for word in f["value"].split()] == [
+        word for section in LONG_DOCUMENT.sections for word in section.body.split()
+    ]
+
+
+async def test_a_long_document_without_a_token_arrives_whole_in_the_dm(
+    fake: FakeDiscord, delivery: DiscordDelivery
+) -> None:
+    await delivery.deliver(channel_address(), LONG_DOCUMENT)
+    dm = fake.dm_with(MASON_ID)
+    assert dm is not None and posted(fake) == []
+    shown = fake.messages_in(dm.id)
+    assert len(shown) > 1
+    assert [m.embeds[0]["title"] for m in shown][:2] == [
+        LONG_DOCUMENT.title,
+        f"{LONG_DOCUMENT.title} (continued)",
+    ]

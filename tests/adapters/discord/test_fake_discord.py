@@ -651,6 +651,35 @@ async def test_an_empty_message_and_a_missing_token_are_refused(fake: FakeDiscor
     assert anonymous == (401, "application/json", {"message": "401: Unauthorized", "code": 0})
 
 
+async def test_embeds_over_discords_limits_are_refused_as_discord_refuses_them(
+    fake: FakeDiscord,
+) -> None:
+    url = f"{fake.api_url}/channels/{CHANNEL}/messages"
+
+    async def post(*embeds: dict[str, Any]) -> Any:
+        return await raw("POST", url, token=fake.bot_token, json={"embeds": list(embeds)})
+
+    def field(value: str) -> dict[str, Any]:
+        return {"name": "Rights", "value": value}
+
+    status, _, long_value = await post({"title": "Terms", "fields": [field("x" * 1025)]})
+    assert (status, long_value["code"]) == (400, 50035)
+    assert long_value["errors"]["embeds"]["0"]["fields"]["0"]["value"]["_errors"] == [
+        {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 1024 or fewer in length."}
+    ]
+    status, _, too_much = await post(*({"fields": [field("x" * 1000)] * 2} for _ in range(3)))
+    assert (status, too_much["errors"]["embeds"]["_errors"][0]["code"]) == (
+        400,
+        "MAX_EMBED_SIZE_EXCEEDED",
+    )
+    status, _, blank = await post({"fields": [field("")]})
+    assert blank["errors"]["embeds"]["0"]["fields"]["0"]["value"]["_errors"][0]["code"] == (
+        "BASE_TYPE_REQUIRED"
+    )
+    status, _, _ = await post(*({"fields": [field("x" * 994)] * 2} for _ in range(3)))
+    assert status == 200 and len(fake.messages_in(CHANNEL)) == 1
+
+
 async def test_entitlements_are_listed_and_consumed(fake: FakeDiscord, bot: Bot) -> None:
     granted = fake.add_entitlement(1234567890123456789, user_id=int(MASON["id"]), type=1)
     fake.add_entitlement(1234567890123456789, user_id=42)

@@ -4,39 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import discord
 import pytest
 
 from adapters.discord.commands import usage
+from adapters.discord.embeds import GALLERY_EMPTY, GALLERY_PAGE_EMPTY
 from adapters.discord.render import (
     CONTROLS_LEFT_OFF,
     EPHEMERAL,
     MORE_NOT_SHOWN,
     NO_MENTIONS,
+    NOTICE,
     REFORMAT_TYPED,
     DiscordMessage,
     press_from_component,
     render,
     to_discord_py,
 )
-from core.commands import COMMANDS, Cancel, Reformat, Reroll
+from core.commands import COMMANDS, Cancel, DeleteMe, Reformat, Reroll
 from core.errors import ActionRefused
 from core.replies import (
     Action,
     ActionKind,
     Audience,
     Choice,
+    Confirm,
+    Document,
     FormatInfo,
+    Gallery,
+    HistoryEntry,
     Images,
     Private,
     Reply,
+    Section,
     Statement,
     TemplateInfo,
     Templates,
     Text,
 )
+from tests.adapters.discord.documents import LONG_DOCUMENT, paragraph
 from tests.adapters.payloads import payload
 from tests.adapters.replies import (
     CATALOG,
@@ -49,13 +58,51 @@ from tests.adapters.replies import (
 )
 from tests.adapters.replies import SAMPLES as SHARED
 
+POLICY_CHANGED = "Our privacy policy changed on 2026-12-01: /privacy show has the new summary."
+CODE = "K3M9X2QA"
+DELETE = Action(ActionKind.CONFIRM, "Delete my account", DeleteMe(code=CODE), OWNER)
+
+
+def entry(number: int) -> HistoryEntry:
+    return HistoryEntry(
+        id=f"img_{number:010d}",
+        template="studio-white",
+        format="story",
+        width=1080,
+        height=1920,
+        created_at=datetime(2026, 11, 30, 14, 5, tzinfo=UTC) - timedelta(hours=number),
+        link=f"https://aioe.example/i/img_{number:010d}.eyJ0b2tlbiI6InNpZ25lZCJ9.abcdefghijkl",
+    )
+
+
+def gallery(page: int = 1, pages: int = 3, total: int = 23, count: int = 10) -> Gallery:
+    return Gallery(tuple(entry(n) for n in range(count)), page=page, pages=pages, total=total)
+
+
 SAMPLES: dict[str, Reply] = {
     **SHARED,
     "one image": images(1),
     "four images": images(4),
     "private images": PrivateImages("Your images.", images(2).images),
     "empty statement": Statement(balance=0, lines=()),
+    "gallery": gallery(),
+    "empty gallery": Gallery((), page=1, pages=1, total=0),
+    "document": Document(
+        "Your privacy", (Section("What we store", "Your ID."), Section("Why", "To answer."))
+    ),
+    "long document": LONG_DOCUMENT,
+    "confirm with a button": Confirm("Erase your account?", code=CODE, actions=(DELETE,)),
+    "text with a notice": Text("Job job_a was cancelled.", notice=POLICY_CHANGED),
+    "images with a notice": replace(images(2), notice=POLICY_CHANGED),
+    "statement with a notice": Statement(balance=3, lines=(), notice=POLICY_CHANGED),
+    "long document with a notice": replace(LONG_DOCUMENT, notice=POLICY_CHANGED),
 }
+
+
+def only(reply: Reply) -> DiscordMessage:
+    """The one message a reply becomes (most do)."""
+    (message,) = render(reply, CODEC)
+    return message
 
 
 # --- what Discord checks ----------------------------------------------------------------
@@ -125,19 +172,26 @@ def assert_discord_accepts(message: DiscordMessage) -> None:
 
 
 @pytest.mark.parametrize("name", SAMPLES)
-def test_every_kind_of_reply_fits_discords_limits(name: str) -> None:
-    assert_discord_accepts(render(SAMPLES[name], CODEC))
+@pytest.mark.parametrize("private", [False, True])
+def test_every_kind_of_reply_fits_discords_limits(name: str, private: bool) -> None:
+    for message in render(SAMPLES[name], CODEC, private=private):
+        assert_discord_accepts(message)
 
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_a_reply_is_ephemeral_exactly_when_only_the_requester_may_see_it(name: str) -> None:
     reply = SAMPLES[name]
-    assert render(reply, CODEC).ephemeral is (reply.audience is Audience.REQUESTER)
+    for message in render(reply, CODEC):
+        assert message.ephemeral is (reply.audience is Audience.REQUESTER or message.is_notice)
 
 
 @pytest.mark.parametrize("name", SAMPLES)
 async def test_discord_py_builds_the_same_embeds_and_components(name: str) -> None:
-    message = render(SAMPLES[name], CODEC)
+    for message in render(SAMPLES[name], CODEC):
+        await assert_discord_py_builds(message)
+
+
+async def assert_discord_py_builds(message: DiscordMessage) -> None:
     kwargs = await to_discord_py(message)
     assert [e.to_dict() for e in kwargs.get("embeds", [])] == [
         {**embed, "flags": 0} for embed in message.embeds
@@ -157,7 +211,7 @@ async def test_discord_py_builds_the_same_embeds_and_components(name: str) -> No
 
 # --- images -----------------------------------------------------------------------------
 def test_each_image_is_an_embed_showing_its_attached_file_link_and_size() -> None:
-    message = render(images(2), CODEC)
+    message = only(images(2))
     assert message.images == images(2).images
     for number, (embed, out) in enumerate(zip(message.embeds, message.images, strict=True), 1):
         assert embed["title"] == f"#{number} · {out.id}"
@@ -168,7 +222,7 @@ def test_each_image_is_an_embed_showing_its_attached_file_link_and_size() -> Non
 
 
 def test_four_images_take_a_row_of_buttons_and_a_select_each() -> None:
-    message = render(images(4), CODEC)
+    message = only(images(4))
     buttons, *selects = message.components
     assert [b["label"] for b in buttons["components"]] == [
         f"More like this #{n}" for n in range(1, 5)
@@ -180,7 +234,7 @@ def test_four_images_take_a_row_of_buttons_and_a_select_each() -> None:
 
 
 def test_a_single_image_has_unnumbered_controls() -> None:
-    message = render(images(1), CODEC)
+    message = only(images(1))
     assert [c.get("label") or c.get("placeholder") for c in controls(message)] == [
         "More like this",
         "Other formats",
@@ -189,7 +243,7 @@ def test_a_single_image_has_unnumbered_controls() -> None:
 
 def test_selects_that_do_not_fit_five_rows_are_left_to_the_typed_command() -> None:
     many = Images("Here.", tuple(image(f"img_{n}") for n in range(7)))
-    message = render(many, CODEC)
+    message = only(many)
     assert_discord_accepts(message)
     rows = [row["components"] for row in message.components]
     assert [len(row) for row in rows] == [5, 2, 1, 1, 1]
@@ -197,7 +251,7 @@ def test_selects_that_do_not_fit_five_rows_are_left_to_the_typed_command() -> No
 
 
 def test_more_images_than_ten_embeds_are_cut_whole_and_counted() -> None:
-    message = render(images(14), CODEC)
+    message = only(images(14))
     assert_discord_accepts(message)
     assert len(message.embeds) == len(message.images) == 10
     assert message.images == images(14).images[:10]
@@ -205,12 +259,12 @@ def test_more_images_than_ten_embeds_are_cut_whole_and_counted() -> None:
 
 
 def test_private_images_still_carry_their_files() -> None:
-    message = render(SAMPLES["private images"], CODEC)
+    message = only(SAMPLES["private images"])
     assert message.ephemeral and len(message.images) == 2
 
 
 def test_a_more_like_this_button_decodes_to_a_reroll_of_its_image_by_its_owner() -> None:
-    message = render(images(3), CODEC)
+    message = only(images(3))
     buttons = [c for c in controls(message) if c["type"] == 2]
     pressed = [CODEC.decode(*press_from_component({**b, "component_type": 2})) for b in buttons]
     assert [(p.command, p.owner) for p in pressed] == [
@@ -219,7 +273,7 @@ def test_a_more_like_this_button_decodes_to_a_reroll_of_its_image_by_its_owner()
 
 
 def test_an_other_formats_choice_decodes_to_a_reformat_in_the_chosen_format() -> None:
-    message = render(images(1), CODEC)
+    message = only(images(1))
     (select,) = [c for c in controls(message) if c["type"] == 3]
     assert [o["value"] for o in select["options"]] == [c.value for c in FORMATS[1:]]
     data = {"custom_id": select["custom_id"], "component_type": 3, "values": ["story"]}
@@ -229,7 +283,7 @@ def test_an_other_formats_choice_decodes_to_a_reformat_in_the_chosen_format() ->
 
 def test_a_select_offers_at_most_25_options_with_short_labels() -> None:
     many = tuple(Choice(f"format-{n}", f"format {n} " + "wide " * 30) for n in range(40))
-    message = render(Images("Here.", (image("img_a", many),)), CODEC)
+    message = only(Images("Here.", (image("img_a", many),)))
     assert_discord_accepts(message)
     (select,) = [c for c in controls(message) if c["type"] == 3]
     assert len(select["options"]) == 25
@@ -238,26 +292,26 @@ def test_a_select_offers_at_most_25_options_with_short_labels() -> None:
 
 def test_a_select_with_nothing_it_can_offer_is_left_out() -> None:
     unusable = (Choice("x" * 101, "too long a value"),)
-    message = render(Images("Here.", (image("img_a", unusable),)), CODEC)
+    message = only(Images("Here.", (image("img_a", unusable),)))
     assert [c["type"] for c in controls(message)] == [2]
 
 
 def test_an_action_that_encodes_past_100_characters_is_refused() -> None:
     long_owner = Action(ActionKind.REROLL, "More", Reroll("img_" + "x" * 90), OWNER)
     with pytest.raises(ValueError, match="over Discord's 100"):
-        render(Text("Here.", actions=(long_owner,)), CODEC)
+        only(Text("Here.", actions=(long_owner,)))
 
 
 def test_the_same_action_twice_becomes_one_button() -> None:
     cancel = Action(ActionKind.CANCEL, "Cancel", Cancel("job_a"), OWNER)
-    assert len(list(controls(render(Text("Hm.", actions=(cancel, cancel)), CODEC)))) == 1
+    assert len(list(controls(only(Text("Hm.", actions=(cancel, cancel)))))) == 1
 
 
 def test_buttons_beyond_five_rows_are_counted_in_the_content() -> None:
     cancels = tuple(
         Action(ActionKind.CANCEL, "Cancel", Cancel(f"job_{n}"), OWNER) for n in range(27)
     )
-    message = render(Text("Many jobs.", actions=cancels), CODEC)
+    message = only(Text("Many jobs.", actions=cancels))
     assert_discord_accepts(message)
     assert len(list(controls(message))) == 25
     assert message.content == "Many jobs.\n" + CONTROLS_LEFT_OFF.format(count=2)
@@ -265,7 +319,7 @@ def test_buttons_beyond_five_rows_are_counted_in_the_content() -> None:
 
 # --- other replies ------------------------------------------------------------------------
 def test_progress_offers_a_danger_cancel_button_for_its_job() -> None:
-    message = render(SAMPLES["progress"], CODEC)
+    message = only(SAMPLES["progress"])
     assert message.content == "Working on it (job job_k3m9x2qa7p)."
     ((button,),) = [row["components"] for row in message.components]
     assert (button["label"], button["style"]) == ("Cancel", 4)
@@ -274,32 +328,32 @@ def test_progress_offers_a_danger_cancel_button_for_its_job() -> None:
 
 
 def test_a_private_reply_shows_its_link_below_the_text() -> None:
-    message = render(SAMPLES["private"], CODEC)
+    message = only(SAMPLES["private"])
     assert message.ephemeral and message.images == ()
     assert message.content == "Your export is ready.\nhttps://aioe.example/x/abc"
 
 
 def test_a_long_text_is_cut_at_2000_characters_and_keeps_its_link() -> None:
-    message = render(Private("x" * 5000, link="https://aioe.example/x/abc"), CODEC)
+    message = only(Private("x" * 5000, link="https://aioe.example/x/abc"))
     assert len(message.content) == 2000
     assert message.content.endswith("…\nhttps://aioe.example/x/abc")
-    assert len(render(Text("y" * 5000), CODEC).content) == 2000
+    assert len(only(Text("y" * 5000)).content) == 2000
 
 
 def test_an_error_is_one_sentence_with_a_warning_sign() -> None:
-    message = render(SAMPLES["error"], CODEC)
+    message = only(SAMPLES["error"])
     assert message.ephemeral
     assert message.content == "⚠️ " + SAMPLES["error"].text  # type: ignore[union-attr]
     assert message.embeds == [] and message.components == []
 
 
 def test_a_confirmation_without_buttons_shows_its_code() -> None:
-    message = render(SAMPLES["confirm"], CODEC)
+    message = only(SAMPLES["confirm"])
     assert message.content.splitlines()[-1] == "Confirmation code: K3M9"
 
 
 def test_the_catalogue_is_two_embeds_with_a_field_per_template_and_format() -> None:
-    templates, formats = render(SAMPLES["templates"], CODEC).embeds
+    templates, formats = only(SAMPLES["templates"]).embeds
     assert templates["title"] == "Templates (name, default format, description)"
     assert [f["name"] for f in templates["fields"]] == list(CATALOG.templates)
     assert [f["name"] for f in formats["fields"]] == list(CATALOG.formats)
@@ -314,7 +368,7 @@ def test_a_catalogue_too_long_for_one_message_is_cut_with_a_note() -> None:
         templates=tuple(TemplateInfo(f"look-{n}", "square", "x" * 300) for n in range(600)),
         formats=(FormatInfo("square", 1080, 1080, "feed"),),
     )
-    message = render(huge, CODEC)
+    message = only(huge)
     assert_discord_accepts(message)
     shown = sum(len(embed.get("fields", ())) for embed in message.embeds)
     assert 0 < shown < 600
@@ -326,13 +380,13 @@ def test_more_than_25_fields_continue_in_a_further_embed() -> None:
         templates=tuple(TemplateInfo(f"look-{n}", "square", "short") for n in range(30)),
         formats=(),
     )
-    first, second, formats = render(many, CODEC).embeds
+    first, second, formats = only(many).embeds
     assert (len(first["fields"]), len(second["fields"])) == (25, 5)
     assert "title" not in second and formats["title"] == "Formats"
 
 
 def test_the_statement_shows_the_balance_and_each_movement() -> None:
-    (embed,) = render(SAMPLES["statement"], CODEC).embeds
+    (embed,) = only(SAMPLES["statement"]).embeds
     assert (embed["title"], embed["description"]) == (
         "You have 42 credits.",
         "Last movements (UTC):",
@@ -341,12 +395,12 @@ def test_the_statement_shows_the_balance_and_each_movement() -> None:
         ("2024-05-01 12:30 · reserve · -4", "held (job_a)"),
         ("2024-05-01 12:00 · grant · +50", "welcome credits"),
     ]
-    (empty,) = render(SAMPLES["empty statement"], CODEC).embeds
+    (empty,) = only(SAMPLES["empty statement"]).embeds
     assert empty["description"] == "No credit movements yet." and "fields" not in empty
 
 
 def test_the_guide_shows_every_command_in_discord_syntax() -> None:
-    (embed,) = render(SAMPLES["guide"], CODEC).embeds
+    (embed,) = only(SAMPLES["guide"]).embeds
     shown = {f["name"]: f["value"] for f in embed["fields"]}
     assert shown == {usage(name): f"what {name} does" for name in COMMANDS}
     assert "/reformat <image_id> <format>" in shown
@@ -375,7 +429,7 @@ def test_a_recorded_select_choice_decodes_to_a_reformat_in_that_format() -> None
 def test_the_recorded_message_holds_the_controls_render_makes() -> None:
     recorded = payload("discord", "button_press")["message"]
     reply = Images(recorded["content"], (image("img_k3m9x2qa7p", FORMATS[1:3]),))
-    message = render(reply, CODEC)
+    message = only(reply)
     assert within(message.components, recorded["components"])  # Discord adds ids
     (embed,) = message.embeds
     assert within({k: v for k, v in embed.items() if k != "image"}, recorded["embeds"][0])
@@ -411,10 +465,168 @@ def test_a_tampered_custom_id_is_refused() -> None:
 
 def test_a_link_that_is_not_a_web_address_stays_out_of_the_embed_url() -> None:
     local = replace(image("img_a"), link="var/images/img_a.png")
-    (embed,) = render(Images("Here.", (local,)), CODEC).embeds
+    (embed,) = only(Images("Here.", (local,))).embeds
     assert "url" not in embed and "var/images/img_a.png" in embed["description"]
 
 
 def test_the_rest_constants_are_the_ones_discord_py_sends() -> None:
     assert discord.MessageFlags(ephemeral=True).value == EPHEMERAL
     assert discord.AllowedMentions.none().to_dict() == NO_MENTIONS
+
+
+# --- history --------------------------------------------------------------------------------
+def test_a_history_page_lists_each_image_with_its_details_and_link() -> None:
+    message = only(gallery())
+    assert message.ephemeral and message.content == "" and message.components == []
+    (embed,) = message.embeds
+    assert embed["title"] == "Your images · page 1 of 3"
+    assert embed["description"] == "23 in all, newest first. Older ones: /history page:2"
+    assert [f["name"] for f in embed["fields"]] == [e.id for e in gallery().entries]
+    first = gallery().entries[0]
+    assert embed["fields"][0]["value"] == (
+        f"studio-white · story · 1080×1920 · 2026-11-30 14:05 UTC\n[Open full size]({first.link})"
+    )
+
+
+def test_the_last_history_page_points_to_no_older_page() -> None:
+    (embed,) = only(gallery(page=3, pages=3, count=3)).embeds
+    assert embed["description"] == "23 in all, newest first."
+    assert len(embed["fields"]) == 3
+
+
+def test_a_history_date_is_shown_in_utc() -> None:
+    paris = timezone(timedelta(hours=1))
+    local = replace(entry(0), created_at=datetime(2026, 11, 30, 15, 5, tzinfo=paris))
+    (embed,) = only(Gallery((local,), page=1, pages=1, total=1)).embeds
+    assert "2026-11-30 14:05 UTC" in embed["fields"][0]["value"]
+
+
+def test_an_empty_history_says_so() -> None:
+    (embed,) = only(SAMPLES["empty gallery"]).embeds
+    assert embed["description"] == GALLERY_EMPTY and "fields" not in embed
+    (past,) = only(Gallery((), page=9, pages=3, total=23)).embeds
+    assert past["description"] == GALLERY_PAGE_EMPTY.format(page=9, total=23, pages=3)
+
+
+# --- documents ------------------------------------------------------------------------------
+def words(text: str) -> list[str]:
+    return text.split()
+
+
+def test_a_short_document_is_one_private_embed_with_a_field_per_section() -> None:
+    message = only(SAMPLES["document"])
+    assert message.ephemeral
+    (embed,) = message.embeds
+    assert embed["title"] == "Your privacy"
+    assert [(f["name"], f["value"]) for f in embed["fields"]] == [
+        ("What we store", "Your ID."),
+        ("Why", "To answer."),
+    ]
+
+
+def test_a_long_document_continues_over_messages_and_loses_no_word() -> None:
+    sent = render(LONG_DOCUMENT, CODEC)
+    assert len(sent) > 1 and all(m.ephemeral and not m.is_notice for m in sent)
+    for message in sent:
+        assert_discord_accepts(message)
+    fields = [f for m in sent for embed in m.embeds for f in embed.get("fields", ())]
+    shown = [word for f in fields for word in words(f["value"])]
+    assert shown == [word for section in LONG_DOCUMENT.sections for word in words(section.body)]
+    assert all(len(f["value"]) <= 1024 and not f["value"].endswith("…") for f in fields)
+    headings = [f["name"] for f in fields if not f["name"].endswith(" (continued)")]
+    assert headings == [section.heading for section in LONG_DOCUMENT.sections]
+    titles = [m.embeds[0]["title"] for m in sent]
+    assert titles == [LONG_DOCUMENT.title] + [f"{LONG_DOCUMENT.title} (continued)"] * (
+        len(sent) - 1
+    )
+
+
+def test_a_long_section_breaks_between_lines_or_sentences_where_it_can() -> None:
+    lines = "\n".join(paragraph(n, 60) for n in range(10))
+    sentences = " ".join(f"Sentence {n} has a few words in it." for n in range(100))
+    terms = Document("Terms", (Section("Lines", lines), Section("Sentences", sentences)))
+    values = [f["value"] for m in render(terms, CODEC) for e in m.embeds for f in e["fields"]]
+    assert len(values) > 4 and all(value.endswith(".") for value in values)
+    assert values[0] == paragraph(0, 60)  # two lines are longer than a field
+
+
+def test_a_word_longer_than_a_field_is_split_not_dropped() -> None:
+    endless = Document("Terms", (Section("One word", "x" * 2500),))
+    (embed,) = only(endless).embeds
+    assert [len(f["value"]) for f in embed["fields"]] == [1024, 1024, 452]
+    assert [f["name"] for f in embed["fields"]] == ["One word"] + ["One word (continued)"] * 2
+
+
+def test_more_than_25_sections_continue_in_a_further_embed_of_the_same_message() -> None:
+    many = Document("Rights", tuple(Section(f"Right {n}", f"You may {n}.") for n in range(30)))
+    message = only(many)
+    assert_discord_accepts(message)
+    first, second = message.embeds
+    assert (len(first["fields"]), len(second["fields"])) == (25, 5)
+    assert "title" not in second
+
+
+def test_a_documents_actions_go_with_its_last_message() -> None:
+    erase = Action(ActionKind.CONFIRM, "Delete my account", DeleteMe(code=CODE), OWNER)
+    *before, last = render(replace(LONG_DOCUMENT, actions=(erase,)), CODEC)
+    assert all(m.components == [] for m in before)
+    ((button,),) = [row["components"] for row in last.components]
+    assert button["label"] == "Delete my account"
+
+
+# --- notices ------------------------------------------------------------------------------
+def test_a_notice_opens_a_private_reply() -> None:
+    message = only(Private("You have 3 credits.", notice=POLICY_CHANGED))
+    assert message.content == f"ℹ️ {POLICY_CHANGED}\n\nYou have 3 credits."
+    (statement,) = render(SAMPLES["statement with a notice"], CODEC)
+    assert statement.content == NOTICE.format(text=POLICY_CHANGED) and statement.embeds
+
+
+def test_a_public_replys_notice_comes_first_in_a_private_message_of_its_own() -> None:
+    notice, shown = render(SAMPLES["images with a notice"], CODEC)
+    assert notice.is_notice and notice.ephemeral
+    assert notice.content == NOTICE.format(text=POLICY_CHANGED)
+    assert (notice.embeds, notice.components, notice.images) == ([], [], ())
+    assert not shown.ephemeral and POLICY_CHANGED not in shown.content
+    assert shown == only(images(2))
+
+
+def test_where_only_the_requester_sees_the_answer_the_notice_joins_it() -> None:
+    (message,) = render(SAMPLES["text with a notice"], CODEC, private=True)
+    assert message.ephemeral and not message.is_notice
+    assert message.content == f"ℹ️ {POLICY_CHANGED}\n\nJob job_a was cancelled."
+
+
+def test_a_notice_that_does_not_fit_beside_the_text_goes_before_it() -> None:
+    notice, shown = render(Private("x" * 1990, notice=POLICY_CHANGED), CODEC)
+    assert notice.is_notice and notice.content == NOTICE.format(text=POLICY_CHANGED)
+    assert shown.content == "x" * 1990
+
+
+def test_a_long_documents_notice_opens_its_first_message() -> None:
+    first, *_ = render(SAMPLES["long document with a notice"], CODEC)
+    assert first.content == NOTICE.format(text=POLICY_CHANGED)
+    assert first.embeds[0]["title"] == LONG_DOCUMENT.title
+
+
+# --- confirmations --------------------------------------------------------------------------
+def test_the_delete_me_confirmation_is_a_private_danger_button_for_its_owner() -> None:
+    message = only(SAMPLES["confirm with a button"])
+    assert message.ephemeral and message.content == "Erase your account?"
+    assert CODE not in message.content  # the button carries it
+    ((button,),) = [row["components"] for row in message.components]
+    assert (button["type"], button["style"], button["label"]) == (2, 4, "Delete my account")
+    pressed = CODEC.decode(*press_from_component({**button, "component_type": 2}))
+    assert (pressed.kind, pressed.command, pressed.owner) == (
+        ActionKind.CONFIRM,
+        DeleteMe(code=CODE),
+        OWNER,
+    )
+
+
+def test_the_confirm_button_cannot_be_moved_to_another_owner() -> None:
+    (button,) = controls(only(SAMPLES["confirm with a button"]))
+    body, _, mac = button["custom_id"].rpartition(":")
+    stolen = body.replace(OWNER, "f" * len(OWNER)) + ":" + mac
+    with pytest.raises(ActionRefused):
+        CODEC.decode(stolen)

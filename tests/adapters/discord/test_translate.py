@@ -6,16 +6,25 @@ from typing import Any
 
 import pytest
 
+from adapters.discord.commands import PATHS, OptionType
 from adapters.discord.translate import NO_IMAGE, Asked, translate
 from core import messages
 from core.commands import (
-    COMMANDS,
     Cancel,
+    DeleteMe,
     Describe,
+    Forget,
     Help,
+    History,
     ImageUpload,
     Imagine,
     ListTemplates,
+    PrivacyConsent,
+    PrivacyCorrect,
+    PrivacyExport,
+    PrivacyInfo,
+    PrivacyObject,
+    PrivacyRestrict,
     Reformat,
     Reroll,
     ShowCredits,
@@ -37,6 +46,19 @@ def slash(name: str, *options: dict[str, Any], **resolved: Any) -> dict[str, Any
 
 def text(name: str, value: Any) -> dict[str, Any]:
     return {"name": name, "type": 3, "value": value}
+
+
+def number(name: str, value: Any) -> dict[str, Any]:
+    return {"name": name, "type": 4, "value": value}
+
+
+def sub(name: str, *options: dict[str, Any]) -> dict[str, Any]:
+    """A subcommand as Discord sends it: an option of type 1 holding its own options."""
+    return {"name": name, "type": 1, "options": list(options)}
+
+
+def privacy(name: str, *options: dict[str, Any]) -> dict[str, Any]:
+    return slash("privacy", sub(name, *options))
 
 
 def attached(content_type: str | None = "image/png", filename: str = "mug.png") -> dict[str, Any]:
@@ -119,6 +141,33 @@ def test_the_message_command_takes_a_photo_discord_did_not_label_by_its_name() -
         ),
         (slash("cancel", text("job_id", "job_1")), Cancel("job_1")),
         (slash("help"), Help()),
+        (slash("history"), History(page=1)),
+        (slash("history", number("page", 3)), History(page=3)),
+        (slash("history", number("page", 0)), History(page=0)),  # core refuses it
+        (slash("forget", text("image_id", " img_1 ")), Forget("img_1")),
+        (privacy("show"), PrivacyInfo()),
+        (privacy("export"), PrivacyExport()),
+        (
+            privacy("consent", text("purpose", "analytics"), text("setting", "on")),
+            PrivacyConsent(purpose="analytics", granted=True),
+        ),
+        (
+            privacy("consent", text("setting", "off"), text("purpose", "analytics")),
+            PrivacyConsent(purpose="analytics", granted=False),
+        ),
+        (
+            privacy("correct", text("field", "email"), text("value", "mason@example.com")),
+            PrivacyCorrect(field="email", value="mason@example.com"),
+        ),
+        (
+            privacy("correct", text("field", "name"), text("value", "Mason Ng")),
+            PrivacyCorrect(field="name", value="Mason Ng"),
+        ),
+        (privacy("restrict", text("setting", "on")), PrivacyRestrict(on=True)),
+        (privacy("restrict", text("setting", "off")), PrivacyRestrict(on=False)),
+        (privacy("object"), PrivacyObject()),
+        (privacy("delete"), DeleteMe()),
+        (slash("delete-me"), DeleteMe()),
     ],
 )
 def test_each_slash_command_becomes_its_core_command(
@@ -127,11 +176,22 @@ def test_each_slash_command_becomes_its_core_command(
     assert translate(interaction) == Asked(command)
 
 
-def test_every_command_core_knows_translates() -> None:
-    required = {"reroll": ["image_id"], "reformat": ["image_id", "format"], "cancel": ["job_id"]}
-    for name in COMMANDS:
-        options = [text(option, "x") for option in required.get(name, [])]
-        assert translate(slash(name, *options)).command.name == name
+def test_every_path_translates_to_the_core_command_the_table_names() -> None:
+    for path, command in PATHS.items():
+        options = [
+            {
+                "name": option.name,
+                "type": option.type.value,
+                "value": option.choices[0][0] if option.choices else "x",
+            }
+            for option in command.options
+            if option.required and option.type is not OptionType.ATTACHMENT
+        ]
+        name, *subcommand = path
+        interaction = (
+            slash(name, sub(subcommand[0], *options)) if subcommand else slash(name, *options)
+        )
+        assert translate(interaction).command.name == command.core
 
 
 def test_describe_takes_an_attached_photo() -> None:
@@ -181,6 +241,27 @@ def test_an_attachment_of_unknown_type_is_left_to_the_decoder() -> None:
         (slash("reroll"), "/reroll needs image_id"),
         (slash("reroll", text("image_id", "   ")), "/reroll needs image_id"),
         (slash("reformat", text("image_id", "img_1")), "/reformat needs format"),
+        (slash("history", text("page", "2")), "page takes a whole number"),
+        (slash("forget"), "/forget needs image_id"),
+        (
+            privacy("consent", text("purpose", "marketing"), text("setting", "on")),
+            "purpose takes one of: analytics",
+        ),
+        (
+            privacy("consent", text("purpose", "analytics"), text("setting", "yes")),
+            "setting takes one of: on, off",
+        ),
+        (privacy("consent", text("purpose", "analytics")), "/privacy consent needs setting"),
+        (
+            privacy("correct", text("field", "phone"), text("value", "1")),
+            "field takes one of: name, email",
+        ),
+        (
+            privacy("correct", text("field", "name"), text("value", "  ")),
+            "/privacy correct needs value",
+        ),
+        (privacy("restrict"), "/privacy restrict needs setting"),
+        (privacy("export", text("format", "zip")), "/privacy export has no option format"),
     ],
 )
 def test_a_malformed_command_is_refused_in_one_sentence(
@@ -191,8 +272,12 @@ def test_a_malformed_command_is_refused_in_one_sentence(
 
 def test_an_unknown_command_and_subcommand_are_named() -> None:
     assert refusal(slash("paint")) == messages.UNKNOWN_COMMAND.format(command="/paint")
-    privacy = slash("privacy", {"name": "export", "type": 1, "options": []})
-    assert refusal(privacy) == messages.UNKNOWN_COMMAND.format(command="/privacy export")
+    assert refusal(privacy("burn")) == messages.UNKNOWN_COMMAND.format(command="/privacy burn")
+    alone = messages.UNKNOWN_COMMAND.format(command="/privacy")
+    assert refusal(slash("privacy")) == alone  # Discord never sends a group on its own
+    assert refusal(slash("history", sub("export"))) == messages.UNKNOWN_COMMAND.format(
+        command="/history export"
+    )
 
 
 def test_something_other_than_a_command_is_refused() -> None:

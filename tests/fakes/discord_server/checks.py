@@ -20,6 +20,7 @@ INTERACTION_MESSAGE_FLAGS = CHANNEL_MESSAGE_FLAGS | EPHEMERAL
 EDIT_FLAGS = SUPPRESS_EMBEDS | IS_COMPONENTS_V2
 MAX_CONTENT = 2000
 MAX_EMBEDS = 10
+MAX_EMBED_TOTAL = 6000
 MAX_FILES = 10
 MAX_ACTION_ROWS = 5
 MAX_COMPONENTS_V2 = 40
@@ -277,18 +278,49 @@ def message_fields(
 
 
 def _check_embeds(embeds: Any) -> list[JSON]:
+    """Each embed's parts within their limits, and all of a message's embeds within 6000
+    characters (titles, descriptions, field names and values, footers, authors)."""
+    total = 0
     for index, raw in enumerate(_at_most(["embeds"], embeds, MAX_EMBEDS)):
         embed = _object(["embeds", index], raw)
-        for name, limit in (("title", 256), ("description", 4096)):
-            value = embed.get(name)
-            if value is not None and len(str(value)) > limit:
-                raise invalid_form(
-                    ["embeds", index, name],
-                    "BASE_TYPE_MAX_LENGTH",
-                    f"Must be {limit} or fewer in length.",
-                )
-        _at_most(["embeds", index, "fields"], embed.get("fields") or [], 25)
+        for path, value, limit in (
+            (["title"], embed.get("title"), 256),
+            (["description"], embed.get("description"), 4096),
+            (["footer", "text"], (embed.get("footer") or {}).get("text"), 2048),
+            (["author", "name"], (embed.get("author") or {}).get("name"), 256),
+        ):
+            if value is not None:
+                total += len(str(value))
+                if len(str(value)) > limit:
+                    raise invalid_form(
+                        ["embeds", index, *path],
+                        "BASE_TYPE_MAX_LENGTH",
+                        f"Must be {limit} or fewer in length.",
+                    )
+        fields = _at_most(["embeds", index, "fields"], embed.get("fields") or [], 25)
+        for position, field in enumerate(fields):
+            where = ["embeds", index, "fields", position]
+            field = _object(where, field)
+            _field_text([*where, "name"], field.get("name"), 256)
+            _field_text([*where, "value"], field.get("value"), 1024)
+            total += len(field["name"]) + len(field["value"])
+    if total > MAX_EMBED_TOTAL:
+        raise invalid_form(
+            ["embeds"],
+            "MAX_EMBED_SIZE_EXCEEDED",
+            f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}",
+        )
     return list(embeds)
+
+
+def _field_text(path: list[str | int], value: Any, limit: int) -> None:
+    """An embed field's name or value: required, not empty, at most ``limit``."""
+    if value is None or value == "":
+        raise invalid_form(path, "BASE_TYPE_REQUIRED", "This field is required")
+    if not isinstance(value, str):
+        raise invalid_form(path, "STRING_TYPE_CONVERT", "Could not interpret value as string.")
+    if len(value) > limit:
+        raise invalid_form(path, "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
 
 
 def _check_components(components: Any, flags: int) -> list[JSON]:

@@ -1,0 +1,212 @@
+"""The gateway side end to end: interactions from the fake Discord through discord.py and
+``DiscordGateway`` into the real core, and the answers back on the fake."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import discord
+import pytest
+import yarl
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord.commands import application_commands
+from adapters.discord.gateway import DiscordGateway
+from adapters.discord.identity import NAMESPACE, PLATFORM
+from adapters.discord.render import BUTTON, DANGER, NOTICE, render
+from bot.bootstrap import App
+from core import messages
+from core.commands import DeleteMe, PrivacyInfo
+from core.identity import Requester
+from core.model import ReplyAddress
+from core.replies import Document, Reply
+from tests.adapters.discord.documents import LONG_DOCUMENT
+from tests.fakes.discord_server import (
+    FakeDiscord,
+    Message,
+    component_interaction,
+    discord_server,
+    slash_interaction,
+)
+
+GUILD = 290926798626357250
+CHANNEL = 645027906669510667
+MASON = {"id": "53908232506183680", "username": "mason", "global_name": "Mason"}
+NELLY = {"id": "80351110224678912", "username": "nelly", "global_name": "Nelly"}
+WITHIN = 5.0
+
+
+class Gateway(discord.Client):
+    """A discord.py client that hands every interaction to the adapter's gateway, as
+    ``aioe discord run`` does."""
+
+    def __init__(self, answering: DiscordGateway) -> None:
+        super().__init__(intents=discord.Intents.none(), guild_ready_timeout=0.05)
+        self.answering = answering
+        self.readied = asyncio.Event()
+
+    async def on_ready(self) -> None:
+        self.readied.set()
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.answering.handle(interaction)
+
+
+@pytest.fixture
+async def fake(app: App, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """The fake with one guild where Mason and Nelly are, every command registered as
+    ``aioe discord sync`` registers them, and discord.py pointed at it."""
+    async with discord_server() as server:
+        server.add_guild(GUILD, "Acme", channels=[CHANNEL], members=[MASON, NELLY])
+        server.register_commands(application_commands(app.catalog))
+        monkeypatch.setattr(Route, "BASE", server.api_url)
+        monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(server.gateway_url))
+        yield server
+
+
+@pytest.fixture
+async def gateway(app: App, fake: FakeDiscord) -> AsyncIterator[Gateway]:
+    client = Gateway(DiscordGateway(bot=app.bot, catalog=app.catalog))
+    connecting: asyncio.Task[None] | None = None
+    try:
+        await client.login(fake.bot_token)
+        connecting = asyncio.create_task(client.connect())
+        await asyncio.wait_for(client.readied.wait(), WITHIN)
+        yield client
+    finally:
+        await client.close()
+        if connecting is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(connecting, WITHIN)
+
+
+def requester(user: dict[str, str]) -> Requester:
+    return Requester(PLATFORM, str(GUILD), user["id"], user["global_name"], namespace=NAMESPACE)
+
+
+async def answer(fake: FakeDiscord, payload: dict[str, Any], count: int = 1) -> list[Message]:
+    """Send an interaction; its answer once ``count`` messages show it: the deferred
+    response, filled, and the follow-ups after it."""
+    interaction = await fake.send_interaction(payload)
+
+    def done() -> bool:
+        original = fake.original_for(interaction)
+        filled = original is not None and not original.loading
+        return filled and len(fake.followups_for(interaction)) >= count - 1
+
+    await fake.wait_until(done, within=WITHIN)
+    original = fake.original_for(interaction)
+    assert original is not None
+    return [original, *fake.followups_for(interaction)]
+
+
+async def answered(fake: FakeDiscord, payload: dict[str, Any]) -> Message:
+    """The one private message an interaction is answered with."""
+    (message,) = await answer(fake, payload)
+    assert message.ephemeral
+    return message
+
+
+def buttons(message: Message) -> list[dict[str, Any]]:
+    return [c for row in message.components for c in row["components"] if c["type"] == BUTTON]
+
+
+def privacy(subcommand: str, **options: str) -> list[dict[str, Any]]:
+    given = [{"name": name, "type": 3, "value": value} for name, value in options.items()]
+    return [{"name": subcommand, "type": 1, "options": given}]
+
+
+@pytest.mark.parametrize("path", [("delete-me",), ("privacy", "delete")])
+async def test_delete_me_asks_with_a_danger_button_that_only_its_owner_can_press(
+    app: App, fake: FakeDiscord, gateway: Gateway, path: tuple[str, ...]
+) -> None:
+    name, *sub = path
+    options = privacy(sub[0]) if sub else []
+    confirm = await answered(fake, slash_interaction(GUILD, CHANNEL, MASON, name, options))
+    (button,) = buttons(confirm)
+    assert (button["style"], button["label"]) == (DANGER, messages.ACTION_LABEL_ERASE)
+    mason = await app.bot.open_account(requester(MASON))
+    pressed = app.bot.actions.decode(button["custom_id"])
+    assert pressed.owner == mason.id and isinstance(pressed.command, DeleteMe)
+    assert pressed.command.code and pressed.command.code not in confirm.content
+
+    on_the_message = fake.message_json(confirm.id)
+    press = component_interaction(
+        GUILD, CHANNEL, NELLY, button["custom_id"], message=on_the_message
+    )
+    refused = await answered(fake, press)
+    assert refused.content == f"⚠️ {messages.ACTION_NOT_YOURS}"
+    still = await app.bot.open_account(requester(MASON))
+    assert still.id == mason.id  # nothing was erased
+
+    press = component_interaction(
+        GUILD, CHANNEL, MASON, button["custom_id"], message=on_the_message
+    )
+    erased = await answered(fake, press)
+    assert erased.content == messages.ERASED
+    again = await app.bot.open_account(requester(MASON))
+    assert again.id != mason.id  # the old account is gone; a new one opens
+
+
+async def test_privacy_show_is_the_whole_summary_privately_within_discords_limits(
+    app: App, fake: FakeDiscord, gateway: Gateway
+) -> None:
+    document = await app.bot.handle(requester(MASON), PrivacyInfo(), address())
+    assert isinstance(document, Document)
+    count = len(render(document, app.bot.actions, private=True))
+    payload = slash_interaction(GUILD, CHANNEL, MASON, "privacy", privacy("show"))
+    shown = await answer(fake, payload, count)
+    assert len(shown) == count and all(m.ephemeral for m in shown)
+    fields = [f for m in shown for embed in m.embeds for f in embed.get("fields", ())]
+    assert [word for f in fields for word in f["value"].split()] == [
+        word for section in document.sections for word in section.body.split()
+    ]
+    assert shown[0].embeds[0]["title"] == document.title
+
+
+async def test_history_and_consent_reach_core_and_answer_privately(
+    fake: FakeDiscord, gateway: Gateway
+) -> None:
+    history = await answered(fake, slash_interaction(GUILD, CHANNEL, MASON, "history"))
+    (embed,) = history.embeds
+    assert embed["title"] == "Your images · page 1 of 1" and "/imagine" in embed["description"]
+    page_zero = [{"name": "page", "type": 4, "value": 0}]
+    refused = await answered(fake, slash_interaction(GUILD, CHANNEL, MASON, "history", page_zero))
+    assert refused.content == f"⚠️ {messages.HISTORY_BAD_PAGE}"
+    consent = privacy("consent", purpose="analytics", setting="on")
+    turned_on = await answered(fake, slash_interaction(GUILD, CHANNEL, MASON, "privacy", consent))
+    assert "analytics" in turned_on.content and not turned_on.content.startswith("⚠️")
+    wrong = privacy("correct", field="email", value="not an address")
+    bad_email = await answered(fake, slash_interaction(GUILD, CHANNEL, MASON, "privacy", wrong))
+    assert bad_email.content == f"⚠️ {messages.CORRECT_BAD_EMAIL}"
+    assert NOTICE.format(text="") not in bad_email.content  # a new account has nothing to be told
+
+
+def address() -> ReplyAddress:
+    return ReplyAddress(PLATFORM, fields={"channel": str(CHANNEL), "user": MASON["id"]})
+
+
+async def test_an_answer_longer_than_one_message_continues_in_private_followups(
+    app: App, fake: FakeDiscord, gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long = replace(LONG_DOCUMENT, notice="Our privacy policy changed on 2026-12-01.")
+
+    async def answers_at_length(*given: Any, **named: Any) -> Reply:
+        return long
+
+    monkeypatch.setattr(app.bot, "handle", answers_at_length)
+    count = len(render(long, app.bot.actions, private=True))
+    payload = slash_interaction(GUILD, CHANNEL, MASON, "privacy", privacy("show"))
+    shown = await answer(fake, payload, count)
+    assert count > 1 and len(shown) == count and all(m.ephemeral for m in shown)
+    assert shown[0].content == NOTICE.format(text=long.notice)
+    fields = [f for m in shown for embed in m.embeds for f in embed.get("fields", ())]
+    assert [word for f in fields for word in f["value"].split()] == [
+        word for section in long.sections for word in section.body.split()
+    ]
+    assert [m.via for m in fake.messages_in(CHANNEL)] == ["callback"] + ["followup"] * (count - 1)
