@@ -126,7 +126,8 @@ class Bot:
                 first, claim = await self._idempotency.claim(scoped, account.id)
                 if first is not None:
                     return first
-            reply = await self._answer(Context(account, address, claim), command)
+            context = Context(account, address, claim, requester.tenant)
+            reply = await self._answer(context, command)
             reply = await self.privacy.after(account, command, requester.platform, reply)
         except ClaimLost:  # presumed dead, this request was taken over: its answer wins
             assert claim is not None
@@ -174,6 +175,25 @@ class Bot:
         if changed and job is not None and job.status.finished:
             await self._outbox.send(job)
         return changed
+
+    async def tenant_removed(self, platform: str, tenant: str) -> int:
+        """A workspace uninstalled the bot, or a server removed it: its running jobs are
+        cancelled and refunded, and replies that can no longer reach it are given up
+        (their interaction tokens forgotten). People keep their accounts and a team
+        keeps its credits. Returns how many jobs it touched."""
+        now = self._clock()
+        async with self._uow(readonly=True) as uow:
+            stranded = await uow.jobs.of_tenant(platform, tenant)
+        for job in stranded:
+            async with self._uow() as uow:
+                cancelled = await cancel_job(uow, self._credits, job, now, messages.LEDGER_GONE)
+                await uow.jobs.mark_undeliverable(job.id, now)
+                await uow.commit()
+            if cancelled and job.kind in self._job_handlers:
+                await discard_quietly(self._job_handlers[job.kind], job)
+        if stranded:
+            log.info("%s tenant removed: %d job(s) cancelled or given up", platform, len(stranded))
+        return len(stranded)
 
     async def open_account(self, requester: Requester) -> Account:
         async with self._uow() as uow:

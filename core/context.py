@@ -22,3 +22,4 @@ class Context:
     account: Account
     address: ReplyAddress
     claim: Claim | None = None
+    tenant: str = ""  # the workspace or server it came from

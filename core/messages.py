@@ -243,6 +243,7 @@ ERASED = (
 )
 ACTION_LABEL_ERASE = "Erase everything"
 LEDGER_ERASED = "returned: the account was erased"
+LEDGER_GONE = "returned: the workspace or server removed the bot"
 HISTORY_BAD_PAGE = "Pages count from 1; try /history 1."
 IMAGE_NOT_YOURS = "You have no image {image_id}; /history lists yours."
 FORGOTTEN = "Image {image_id} and its files are deleted; its links no longer work."

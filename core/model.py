@@ -171,6 +171,7 @@ class Job:
     delivered_at: datetime | None = None  # when its final reply reached the platform
     delivery_attempts: int = 0  # failed sends of the final reply so far
     result: dict[str, Any] = field(default_factory=dict)
+    tenant: str = ""  # the workspace or server the request came from
 
     @property
     def kind(self) -> str:

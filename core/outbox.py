@@ -50,6 +50,8 @@ class OutboxPolicy:
     hold_seconds: float = 30.0
     base_seconds: float = 5.0
     cap_seconds: float = 900.0
+    #: A reply still not delivered this long after its job finished is given up.
+    give_up_after: timedelta = timedelta(days=1)
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.cap_seconds, self.base_seconds * 2 ** (attempts - 1)))
@@ -137,7 +139,21 @@ class Outbox:
             log.warning("the delivery claim on job %s lapsed while it was being sent", job.id)
 
     async def _give_back(self, job: Job, error: Exception) -> None:
-        retry_at = self._clock() + self.policy.backoff(job.delivery_attempts + 1)
+        now = self._clock()
+        finished = job.finished_at or job.created_at
+        if now - finished >= self.policy.give_up_after:
+            log.error(
+                "gave up delivering the reply of job %s to %s after %d attempts (%s)",
+                job.id,
+                job.route,
+                job.delivery_attempts + 1,
+                type(error).__name__,
+            )
+            async with self._uow() as uow:
+                await uow.jobs.give_up_delivery(job.id, self.owner, now)
+                await uow.commit()
+            return
+        retry_at = now + self.policy.backoff(job.delivery_attempts + 1)
         log.warning(
             "could not deliver the reply of job %s to %s (%s); trying again at %s",
             job.id,

@@ -262,6 +262,16 @@ class JobRepository(Protocol):
         """Give a claimed delivery back, due again at ``retry_at``."""
         ...
 
+    async def give_up_delivery(self, job_id: str, owner: str, now: datetime) -> bool:
+        """The last failed send: mark the reply undeliverable and forget its secrets."""
+        ...
+
+    async def of_tenant(self, platform: str, tenant: str) -> list[Job]:
+        """A workspace's or server's jobs that are unfinished or not yet delivered."""
+        ...
+
+    async def mark_undeliverable(self, job_id: str, now: datetime) -> bool: ...
+
     async def wipe_secrets(self, now: datetime) -> int:
         """Forget address secrets past their expiry; returns how many."""
         ...

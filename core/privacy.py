@@ -80,6 +80,7 @@ _OWN_REASONS = frozenset(
         messages.LEDGER_CANCELLED,
         messages.LEDGER_ABANDONED,
         messages.LEDGER_ERASED,
+        messages.LEDGER_GONE,
     }
 )
 

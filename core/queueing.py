@@ -117,6 +117,7 @@ class Enqueuer:
             cost=cost,
             created_at=self._clock(),
             max_attempts=self._max_attempts,
+            tenant=context.tenant,
         )
         cancel = Action(ActionKind.CANCEL, messages.ACTION_LABEL_CANCEL, Cancel(job_id), account.id)
         progress: Progress | Private = (

@@ -14,6 +14,7 @@ import aiohttp
 from adapters.discord.commands import application_commands
 from adapters.discord.delivery import DiscordDelivery
 from adapters.discord.gateway import DiscordGateway
+from adapters.discord.identity import PLATFORM
 from core.actions import ActionCodec
 from core.app import Bot
 from core.files import ImageFiles
@@ -102,8 +103,12 @@ class DiscordSide:
 
         @client.event
         async def on_guild_remove(guild: discord.Guild) -> None:
-            # Nothing is kept per guild yet; members keep their accounts.
-            log.info("removed from guild %s", guild.id)
+            # Its running jobs are cancelled and refunded, its undeliverable replies
+            # given up; members keep their accounts.
+            try:
+                await bot.tenant_removed(PLATFORM, str(guild.id))
+            except Exception:
+                log.exception("could not tidy up after leaving guild %s", guild.id)
 
         try:
             await client.start(self.config.token)

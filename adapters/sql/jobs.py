@@ -39,6 +39,7 @@ def to_job(row: Row[Any]) -> Job:
         delivered_at=row.delivered_at,
         delivery_attempts=row.delivery_attempts,
         result=dict(row.result),
+        tenant=row.tenant,
     )
 
 
@@ -68,6 +69,7 @@ def _deliverable(now: datetime) -> ColumnElement[bool]:
     return and_(
         jobs.c.status.in_(_WITH_REPLY),
         jobs.c.delivered_at.is_(None),
+        jobs.c.undeliverable_at.is_(None),
         or_(jobs.c.delivery_lease_expires_at.is_(None), jobs.c.delivery_lease_expires_at < now),
     )
 
@@ -99,6 +101,7 @@ class SqlJobRepository:
                 updated_at=job.created_at,
                 finished_at=job.finished_at,
                 delivered_at=job.delivered_at,
+                tenant=job.tenant,
                 **_address_values(job.address),
             )
         )
@@ -274,6 +277,46 @@ class SqlJobRepository:
             deliver_after=retry_at,
             updated_at=now,
         )
+
+    async def give_up_delivery(self, job_id: str, owner: str, now: datetime) -> bool:
+        """A send failed for the last time: the reply is undeliverable, its secrets go."""
+        return await self._settle_claim(
+            job_id,
+            owner,
+            delivery_attempts=jobs.c.delivery_attempts + 1,
+            undeliverable_at=now,
+            address_secrets=None,
+            secrets_expire_at=None,
+            updated_at=now,
+        )
+
+    async def of_tenant(self, platform: str, tenant: str) -> list[Job]:
+        """A workspace's or server's jobs that are unfinished or not yet delivered."""
+        rows = await self._connection.execute(
+            select(jobs).where(
+                jobs.c.route == platform,
+                jobs.c.tenant == tenant,
+                jobs.c.delivered_at.is_(None),
+                jobs.c.undeliverable_at.is_(None),
+            )
+        )
+        return [to_job(row) for row in rows]
+
+    async def mark_undeliverable(self, job_id: str, now: datetime) -> bool:
+        """Nobody can ever receive this reply (its workspace removed the bot)."""
+        result = await self._connection.execute(
+            update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.delivered_at.is_(None))
+            .values(
+                undeliverable_at=now,
+                address_secrets=None,
+                secrets_expire_at=None,
+                delivery_owner=None,
+                delivery_lease_expires_at=None,
+                updated_at=now,
+            )
+        )
+        return result.rowcount == 1
 
     async def _settle_claim(self, job_id: str, owner: str, **values: Any) -> bool:
         """End ``owner``'s claim on an undelivered reply, setting ``values``."""

@@ -160,6 +160,11 @@ jobs = sa.Table(
     sa.Column("delivery_lease_expires_at", UtcDateTime(), nullable=True),
     sa.Column("delivery_attempts", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("deliver_after", UtcDateTime(), nullable=True),
+    # Set when the reply can never be delivered (the workspace or server removed the
+    # bot, or every attempt failed for a day): the outbox stops trying.
+    sa.Column("undeliverable_at", UtcDateTime(), nullable=True),
+    # The workspace or server the request came from (tenant removal finds its jobs).
+    sa.Column("tenant", sa.String(), nullable=False, server_default=sa.text("''")),
     sa.Index("ix_jobs_route_status_run_after", "route", "status", "run_after"),
     sa.Index("ix_jobs_route_delivered_at", "route", "delivered_at"),
     sa.Index("ix_jobs_endpoint_status", "endpoint", "status"),

@@ -1,6 +1,7 @@
 """Privacy: profile and consent state on accounts, consents, analytics events, the access
 log, privacy requests, exports, confirmations; welcome grants keyed by a keyed hash of the
-identity instead of the identity itself."""
+identity instead of the identity itself; jobs know their tenant, and replies that can
+never be delivered are marked so."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ def upgrade() -> None:
             )
         batch.add_column(sa.Column("policy_version", sa.String(), nullable=True))
         batch.add_column(sa.Column("erased_at", TIME, nullable=True))
+    with op.batch_alter_table("jobs") as batch:
+        batch.add_column(sa.Column("undeliverable_at", TIME, nullable=True))
+        batch.add_column(
+            sa.Column("tenant", sa.String(), nullable=False, server_default=sa.text("''"))
+        )
     _tables()
     _hash_welcome_keys()
 
