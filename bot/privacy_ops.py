@@ -49,11 +49,15 @@ async def export(settings: Settings, user: str, out: Path | None) -> None:
         target = out or Path(f"aioe-export-{account.id}.zip")
         partial = target.with_name(f".{target.name}.part")
         size = 0
-        with partial.open("wb") as handle:
-            async for chunk in app.exporter.stream(account.id):
-                handle.write(chunk)
-                size += len(chunk)
-        os.replace(partial, target)
+        try:
+            with partial.open("wb") as handle:
+                async for chunk in app.exporter.stream(account.id):
+                    handle.write(chunk)
+                    size += len(chunk)
+            os.replace(partial, target)
+        except BaseException:  # a half-written export is personal data too
+            partial.unlink(missing_ok=True)
+            raise
         async with app.uow_factory() as uow:
             await uow.privacy.complete_requests(account.id, RequestKind.ACCESS.value, utcnow())
             await uow.privacy.log_access(account.id, "privacy", "export by operator", utcnow())

@@ -109,11 +109,12 @@ class LocalBlobStore:
         return found
 
     def _prune(self, prefix: str) -> None:
-        """Remove the folder a prefix named, once it is empty."""
+        """Remove the folder a prefix named, once no file is left in it (empty
+        subfolders go with it)."""
         if not prefix.endswith("/"):
             return
         folder = self._path(prefix.rstrip("/"))
-        if folder.is_dir() and not any(folder.rglob("*")):
+        if folder.is_dir() and not any(p.is_file() for p in folder.rglob("*")):
             shutil.rmtree(folder, ignore_errors=True)
 
     @staticmethod
