@@ -6,7 +6,6 @@ import ipaddress
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from aiohttp import web
 from prometheus_client import (
@@ -19,7 +18,7 @@ from prometheus_client import (
 from sqlalchemy import text
 
 from adapters.sql.engine import READONLY_OPTION
-from bot.bootstrap import App
+from bot.bootstrap import App, utcnow
 from core import messages
 from core.errors import LinkExpired, LinkInvalid
 from core.links import EXPORT, IMAGE
@@ -186,7 +185,7 @@ async def _log_access(
                 account_id,
                 "link",
                 action,
-                datetime.now(UTC),
+                utcnow(),
                 target=target,
                 network=network,
                 client=client,
