@@ -481,6 +481,12 @@ class Archiver(Protocol):
     def archive(self, members: AsyncIterable[ArchiveMember]) -> AsyncIterable[bytes]: ...
 
 
+class PaymentRecords(Protocol):
+    """What a payment provider holds of a person (a Stripe customer): erased with them."""
+
+    async def erase_customer(self, account_id: str) -> None: ...
+
+
 class DiskReclaimer(Protocol):
     """After an erasure: makes deleted rows unreadable from the database's files too
     (SQLite: a truncating WAL checkpoint, deleted cells being zeroed; PostgreSQL: VACUUM

@@ -42,7 +42,14 @@ from core.links import Links
 from core.model import Account, PrivacyRequest, RequestKind
 from core.payloads import ExportPayload
 from core.policy import Policy
-from core.ports import BlobStore, Clock, DiskReclaimer, UnitOfWork, UnitOfWorkFactory
+from core.ports import (
+    BlobStore,
+    Clock,
+    DiskReclaimer,
+    PaymentRecords,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from core.queueing import Enqueuer
 from core.replies import (
     Action,
@@ -117,9 +124,11 @@ class Eraser:
         handlers: dict[str, JobHandler],
         reclaim: DiskReclaimer,
         clock: Clock,
+        payments: PaymentRecords | None = None,
     ) -> None:
         self._uow = uow_factory
         self._credits = credits
+        self._payments = payments
         self._blobs = blobs
         self._handlers = handlers
         self._reclaim = reclaim
@@ -135,6 +144,8 @@ class Eraser:
                 await uow.commit()
             if cancelled and job.kind in self._handlers:
                 await discard_quietly(self._handlers[job.kind], job)
+        if self._payments is not None:  # before our rows go: it may need the account id
+            await self._payments.erase_customer(account_id)
         pseudonym = new_id("anon", 20)
         async with self._uow() as uow:
             rows = await uow.privacy.erase(account_id, pseudonym, now, keeps_reason)

@@ -221,9 +221,7 @@ async def test_an_export_holds_every_category_and_nothing_of_anyone_else(
     assert {f"images/results/{i.id}.png" for i in images.images} <= pictures
     assert any(n.startswith("images/uploads/") for n in pictures)
     for image in images.images:
-        stored = (
-            app.settings.blob_root / "images" / alice_id / f"{image.id}.png"
-        ).read_bytes()
+        stored = (app.settings.blob_root / "images" / alice_id / f"{image.id}.png").read_bytes()
         assert archive.read(f"images/results/{image.id}.png") == stored
     consents = loaded(archive, "consents.json")
     assert [(c["purpose"], c["granted"], c["policy_version"]) for c in consents] == [
@@ -300,9 +298,7 @@ async def test_after_erasure_nothing_of_the_person_is_left_and_the_ledger_balanc
             ).scalar_one()
             assert wallet.balance == total, wallet.id
         kept = (
-            await connection.execute(
-                select(ledger).where(ledger.c.account_id.like("anon_%"))
-            )
+            await connection.execute(select(ledger).where(ledger.c.account_id.like("anon_%")))
         ).all()
     assert {row.kind for row in kept} >= {"grant", "reserve", "capture"}
     erasures = [r for r in after["privacy_requests"] if r["kind"] == "erasure"]
@@ -422,3 +418,32 @@ async def test_history_pages_and_forget(chat: Chat, app: App, tmp_path: Path) ->
     bob = Person(chat, BOB)
     refused = await bob.say(f"/forget {first.entries[1].id}")
     assert isinstance(refused, Error)
+
+
+async def test_erasure_asks_the_payments_port_to_erase_the_customer(chat: Chat, app: App) -> None:
+    """When billing is configured, its records of the person go with them."""
+    from adapters.sql.privacy import SqlDiskReclaimer
+    from bot.bootstrap import utcnow
+    from core.privacy import Eraser
+
+    erased: list[str] = []
+
+    class Payments:
+        async def erase_customer(self, account_id: str) -> None:
+            assert await count_rows(app, "accounts", f"id = '{account_id}'") == 1
+            erased.append(account_id)
+
+    alice = Person(chat, ALICE)
+    account_id = await alice.account_id()
+    eraser = Eraser(
+        uow_factory=app.uow_factory,
+        credits=app.credits,
+        blobs=app.blobs,
+        handlers=dict(app.job_handlers),
+        reclaim=SqlDiskReclaimer(app.engine),
+        clock=utcnow,
+        payments=Payments(),
+    )
+    await eraser.erase(account_id, via="operator")
+    assert erased == [account_id]
+    assert await count_rows(app, "accounts", f"id = '{account_id}'") == 0
