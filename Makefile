@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cutout_iou.py
 	$(BIN)/python bench/studio_vs_imagemagick.py
 	$(BIN)/python bench/slack_ack.py
+	$(BIN)/python bench/export_zip.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
