@@ -201,13 +201,15 @@ class Privacy:
     async def after(self, account: Account, command: Command, platform: str, reply: Reply) -> Reply:
         """Count the command while the person consents to analytics; tell them of a new
         policy version once (on this reply)."""
+        count = account.counts_usage and not isinstance(command, _UNCOUNTED)
+        tell = account.policy_version != self.policy.version
+        if not (count or tell):  # the common case writes nothing
+            return reply
         notice = ""
         async with self._uow() as uow:
-            if account.counts_usage and not isinstance(command, _UNCOUNTED):
+            if count:
                 await uow.privacy.count_usage(account.id, command.name, platform, self._clock())
-            if account.policy_version != self.policy.version and await uow.privacy.saw_policy(
-                account.id, self.policy.version
-            ):
+            if tell and await uow.privacy.saw_policy(account.id, self.policy.version):
                 notice = self.policy.announcement()
             await uow.commit()
         return replace(reply, notice=notice) if notice else reply
