@@ -177,23 +177,27 @@ class Bot:
         return changed
 
     async def tenant_removed(self, platform: str, tenant: str) -> int:
-        """A workspace uninstalled the bot, or a server removed it: its running jobs are
-        cancelled and refunded, and replies that can no longer reach it are given up
-        (their interaction tokens forgotten). People keep their accounts and a team
-        keeps its credits. Returns how many jobs it touched."""
+        """A workspace uninstalled the bot, or a server removed it: its unfinished jobs
+        are cancelled and refunded, their replies given up and interaction tokens
+        forgotten. Finished replies still waiting follow the outbox's rule (a reinstall
+        within a day still gets them). People keep their accounts and a team keeps its
+        credits. Returns how many jobs were cancelled."""
         now = self._clock()
         async with self._uow(readonly=True) as uow:
             stranded = await uow.jobs.of_tenant(platform, tenant)
+        count = 0
         for job in stranded:
             async with self._uow() as uow:
                 cancelled = await cancel_job(uow, self._credits, job, now, messages.LEDGER_GONE)
                 await uow.jobs.mark_undeliverable(job.id, now)
                 await uow.commit()
-            if cancelled and job.kind in self._job_handlers:
-                await discard_quietly(self._job_handlers[job.kind], job)
-        if stranded:
-            log.info("%s tenant removed: %d job(s) cancelled or given up", platform, len(stranded))
-        return len(stranded)
+            if cancelled:
+                count += 1
+                if job.kind in self._job_handlers:
+                    await discard_quietly(self._job_handlers[job.kind], job)
+        if count:
+            log.info("%s tenant removed: %d unfinished job(s) cancelled", platform, count)
+        return count
 
     async def open_account(self, requester: Requester) -> Account:
         async with self._uow() as uow:

@@ -29,25 +29,34 @@ from adapters.slack.delivery import (
 from adapters.slack.files import NO_IMAGE, SlackFiles, image_files
 from adapters.slack.identity import requester as requester_of
 from adapters.slack.modal import imagine_view, modal_request
-from adapters.slack.render import parent_text, press_from_action, render
+from adapters.slack.render import (
+    ACTION_IDS,
+    ACTION_PATTERN,
+    TOP_LEVEL,
+    SlackMessage,
+    parent_text,
+    press_from_action,
+    render,
+)
 from adapters.slack.translate import UMBRELLA, command_of, mention_text
 from core.app import Bot
 from core.commands import Command, Imagine
 from core.errors import BadInput
 from core.identity import Requester
 from core.model import ReplyAddress
-from core.replies import Error, Progress, Reply, Text
+from core.replies import ActionKind, Error, Progress, Reply, Text
 from core.templates import Catalog
 
 log = logging.getLogger(__name__)
 
 #: Top-level slash commands besides ``/aioe`` (each must be in the app manifest).
-COMMANDS = ("/imagine", "/describe", "/credits", "/templates")
+COMMANDS = tuple(sorted(f"/{name}" for name in TOP_LEVEL))
 SHORTCUT = "aioe.make_images"
 MODAL = "aioe.imagine"
 _SLASH = re.compile("^(" + "|".join(re.escape(c) for c in (UMBRELLA, *COMMANDS)) + ")$")
-_ACTIONS = re.compile(r"^aioe\.")
-CANCEL = "aioe.cancel"
+_ACTIONS = re.compile(ACTION_PATTERN)
+CANCEL = ACTION_IDS[ActionKind.CANCEL]
+CONFIRM = ACTION_IDS[ActionKind.CONFIRM]
 
 
 def wants_form(command: str, text: str) -> bool:
@@ -113,12 +122,7 @@ class SlackAdapter:
             asked = f"{name} {text}".strip()
             await self._thread_under_parent(requester, fields, reply, asked, respond)
             return
-        message = render(reply, self._bot.actions)
-        await respond(
-            text=message.text,
-            blocks=message.blocks,
-            response_type="ephemeral" if message.ephemeral else "in_channel",
-        )
+        await _respond(respond, render(reply, self._bot.actions))
 
     async def _thread_under_parent(
         self,
@@ -253,16 +257,19 @@ class SlackAdapter:
         await self._answer(requester, dataclasses.replace(command, image=upload), fields, key)
 
     # --- buttons -------------------------------------------------------------------
-    async def press(self, body: dict[str, Any]) -> None:
+    async def press(self, body: dict[str, Any], respond: AsyncRespond | None = None) -> None:
         value, choice = press_from_action(body["actions"][0])
         container = body.get("container") or {}
         message = body.get("message") or {}
+        private = bool(container.get("is_ephemeral"))  # no one else sees that message
         fields = slack_fields(
             team=body["team"]["id"],
             enterprise=(body.get("enterprise") or {}).get("id", ""),
             channel=(body.get("channel") or {}).get("id") or container.get("channel_id", ""),
             user=body["user"]["id"],
-            thread=message.get("thread_ts") or container.get("message_ts", ""),
+            thread=message.get("thread_ts")
+            or container.get("thread_ts")
+            or ("" if private else container.get("message_ts", "")),
         )
         address = ReplyAddress(PLATFORM, fields=fields)
         reply = await self._bot.press(
@@ -272,10 +279,21 @@ class SlackAdapter:
         if pressed == CANCEL and isinstance(reply, Text) and container.get("message_ts"):
             # The message with the cancel button says it is over, and offers it no more.
             client = await self._web.client(fields)
+            notice = render(reply, self._bot.actions).notice
+            if notice is not None:
+                await self._delivery.post(client, fields, notice)
             heading = str(message.get("text", "")).split("\n")[0]
             await close_message(
                 client, fields["channel"], container["message_ts"], heading, reply.text
             )
+            return
+        if private and respond is not None:
+            # Answered through the press's response_url, which works where the bot is no
+            # member and alone can replace an ephemeral message: a confirmation that core
+            # went ahead with gives way to the outcome.
+            rendered = render(reply, self._bot.actions)
+            done = pressed == CONFIRM and rendered.ephemeral and not isinstance(reply, Error)
+            await _respond(respond, rendered, replace_original=done)
             return
         await self._tell(fields, reply)
 
@@ -308,6 +326,22 @@ NOT_IN_CHANNEL = (
     "I'm not in this channel, so your results come by direct message; "
     "invite me with /invite @AIOE to get them here."
 )
+
+
+async def _respond(
+    respond: AsyncRespond, message: SlackMessage, *, replace_original: bool = False
+) -> None:
+    """A rendered reply through a ``response_url``: a public reply's notice first (to the
+    requester alone), and a long reply's further messages after. ``replace_original``
+    puts the reply itself in place of the message that was interacted with."""
+    parts = [message.notice] if message.notice is not None else []
+    for part in (*parts, message, *message.continued):
+        await respond(
+            text=part.text,
+            blocks=part.blocks,
+            response_type="ephemeral" if part.ephemeral else "in_channel",
+            replace_original=True if replace_original and part is message else None,
+        )
 
 
 def _is_edit(event: Mapping[str, Any]) -> bool:

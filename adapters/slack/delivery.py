@@ -103,7 +103,32 @@ class SlackDelivery:
     async def post(
         self, client: AsyncWebClient, fields: Mapping[str, str], message: SlackMessage
     ) -> str:
-        """Post one rendered reply; returns the message's ``ts`` (empty for ephemeral)."""
+        """Post one rendered reply: a public message's notice first, to the requester
+        alone, and a long reply's further messages after it. Returns the message's
+        ``ts`` (empty for ephemeral)."""
+        if message.notice is not None:
+            await self._post_notice(client, fields, message.notice)
+        ts = await self._post_one(client, fields, message)
+        for part in message.continued:
+            await self._post_one(client, fields, part)
+        return ts
+
+    async def _post_notice(
+        self, client: AsyncWebClient, fields: Mapping[str, str], notice: SlackMessage
+    ) -> None:
+        """An ephemeral message to the requester; where they cannot see one (they left
+        the channel, say), a direct message, which only they see as well."""
+        try:
+            await self._post_one(client, fields, notice)
+        except SlackApiError as error:
+            if error_of(error) != "user_not_in_channel":
+                raise
+            direct = await self.direct_channel(client, fields["user"])
+            await client.chat_postMessage(channel=direct, text=notice.text, blocks=notice.blocks)
+
+    async def _post_one(
+        self, client: AsyncWebClient, fields: Mapping[str, str], message: SlackMessage
+    ) -> str:
         channel = fields["channel"]
         thread = fields.get("thread") or None
         if message.ephemeral:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.slack.app import SlackAdapter
 from adapters.slack.delivery import SlackDelivery, SlackWeb
 from adapters.slack.files import SlackFiles
+from adapters.slack.identity import PLATFORM
 from adapters.slack.installs import (
     EncryptedInstallationStore,
     FixedToken,
@@ -32,11 +35,42 @@ from core.templates import Catalog
 log = logging.getLogger(__name__)
 
 
-async def _uninstalled(body: dict[str, Any]) -> None:
-    log.warning(
-        "the Slack app was removed from workspace %s; its SLACK_BOT_TOKEN no longer works",
-        body.get("team_id", "?"),
-    )
+class TenantRemoval:
+    """``app_uninstalled`` and ``tokens_revoked`` (of the bot token): core cancels and
+    refunds that workspace's unfinished jobs, and the stored installation is forgotten
+    (bolt's own revocation handling, which a listener of ours replaces: bolt runs only
+    the first listener that matches an event). With one workspace from settings nothing
+    is stored; the operator is told that the token no longer works."""
+
+    def __init__(self, bot: Bot, store: EncryptedInstallationStore | None) -> None:
+        self._bot = bot
+        self._revocation = AsyncTokenRevocationListeners(store) if store is not None else None
+
+    def register(self, app: AsyncApp) -> None:
+        app.event("app_uninstalled")(self.uninstalled)
+        app.event("tokens_revoked")(self.revoked)
+
+    async def uninstalled(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await self._removed(body, context)
+        if self._revocation is not None:
+            await self._revocation.handle_app_uninstalled_events(context)
+
+    async def revoked(
+        self, body: dict[str, Any], event: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        if event.get("tokens", {}).get("bot"):
+            await self._removed(body, context)
+        if self._revocation is not None:
+            await self._revocation.handle_tokens_revoked_events(event, context)
+
+    async def _removed(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        team = str(body.get("team_id") or context.team_id or "")
+        if self._revocation is None:
+            log.warning(
+                "the Slack app was removed from workspace %s; its SLACK_BOT_TOKEN no longer works",
+                team or "?",
+            )
+        await self._bot.tenant_removed(PLATFORM, team)
 
 
 #: The least bot scopes that work (config/slack_manifest.yml lists the same).
@@ -114,11 +148,7 @@ class SlackSide:
             installation_store=self.store,
             oauth_settings=oauth,
         )
-        if self.store is not None:
-            app.enable_token_revocation_listeners()
-        else:  # one workspace: nothing is stored; say what the operator must do
-            app.event("app_uninstalled")(_uninstalled)
-            app.event("tokens_revoked")(_uninstalled)
+        TenantRemoval(bot, self.store).register(app)
         SlackAdapter(
             bot=bot,
             catalog=catalog,

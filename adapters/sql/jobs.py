@@ -291,13 +291,12 @@ class SqlJobRepository:
         )
 
     async def of_tenant(self, platform: str, tenant: str) -> list[Job]:
-        """A workspace's or server's jobs that are unfinished or not yet delivered."""
+        """A workspace's or server's unfinished jobs."""
         rows = await self._connection.execute(
             select(jobs).where(
                 jobs.c.route == platform,
                 jobs.c.tenant == tenant,
-                jobs.c.delivered_at.is_(None),
-                jobs.c.undeliverable_at.is_(None),
+                jobs.c.status.in_(_UNFINISHED),
             )
         )
         return [to_job(row) for row in rows]

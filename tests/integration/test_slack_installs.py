@@ -9,7 +9,6 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,9 +21,9 @@ from sqlalchemy import select
 
 from adapters.slack.setup import SCOPES
 from adapters.sql.tables import slack_bots, slack_installations
-from bot.bootstrap import App, utcnow
+from bot.bootstrap import App
 from bot.web import start_web
-from core.outbox import Outbox
+from core.messages import LEDGER_GONE
 from tests.fakes.slack_server import FakeSlack, SlackFile, slack_server
 from tests.harness import count_rows, product_photo, running_app
 from tests.integration.slack_harness import (
@@ -322,30 +321,21 @@ async def pending_reply(rig: OAuthRig, team: str, event_id: str) -> str:
     return thread
 
 
-async def its_reply_waits_in_the_outbox_and_goes_out_after_a_reinstall(
-    rig: OAuthRig, team: str, thread: str
-) -> None:
-    assert await rig.finish_jobs() == 1
+async def its_job_is_cancelled_and_refunded(rig: OAuthRig, team: str, thread: str) -> None:
+    """The workspace removed the bot: its queued job is cancelled, its credits returned,
+    and nothing more is made or sent there."""
+    await eventually(
+        lambda: count_rows(rig.app, "jobs", "status = 'cancelled' AND undeliverable_at IS NOT NULL")
+    )
+    assert (
+        await count_rows(rig.app, "ledger", f"kind = 'release' AND reason = '{LEDGER_GONE}'") == 1
+    )
+    assert await rig.finish_jobs() == 0
     assert rig.uploads_in(team, thread) == []
     assert [c for c in rig.slack.calls if c.error == "token_revoked"] == []  # not even tried
-    assert await count_rows(rig.app, "jobs", "delivered_at IS NULL AND delivery_attempts = 1") == 1
-
-    token = await rig.install(team)
-    later = Outbox(
-        owner="a-later-process",
-        uow_factory=rig.app.uow_factory,
-        deliveries=rig.app.deliveries,
-        clock=lambda: utcnow() + timedelta(hours=1),  # past the retry backoff
-    )
-    assert await later.flush() == 1
-
-    (upload,) = rig.uploads_in(team, thread)
-    assert upload.data.startswith(b"\x89PNG")
-    assert rig.slack.calls_to("files.completeUploadExternal")[-1].token == token
-    assert await count_rows(rig.app, "jobs", "delivered_at IS NULL") == 0
 
 
-async def test_an_uninstall_forgets_that_workspace_and_its_reply_waits_in_the_outbox(
+async def test_an_uninstall_forgets_that_workspace_and_cancels_its_jobs(
     rig: OAuthRig,
 ) -> None:
     await rig.install(ACME)
@@ -359,10 +349,10 @@ async def test_an_uninstall_forgets_that_workspace_and_its_reply_waits_in_the_ou
     await eventually(lambda: forgotten(rig, GLOBEX, "slack_bots", "slack_installations"))
     assert await rig.rows("slack_bots", ACME) == 1
     assert await rig.rows("slack_installations", ACME) == 1
-    await its_reply_waits_in_the_outbox_and_goes_out_after_a_reinstall(rig, GLOBEX, thread)
+    await its_job_is_cancelled_and_refunded(rig, GLOBEX, thread)
 
 
-async def test_a_revoked_bot_token_is_forgotten_and_the_reply_waits_in_the_outbox(
+async def test_a_revoked_bot_token_is_forgotten_and_the_workspaces_jobs_cancelled(
     rig: OAuthRig,
 ) -> None:
     await rig.install(ACME)
@@ -377,7 +367,7 @@ async def test_a_revoked_bot_token_is_forgotten_and_the_reply_waits_in_the_outbo
     await eventually(lambda: forgotten(rig, GLOBEX, "slack_bots"))
     assert await rig.rows("slack_bots", ACME) == 1
     assert await rig.rows("slack_installations", ACME) == 1
-    await its_reply_waits_in_the_outbox_and_goes_out_after_a_reinstall(rig, GLOBEX, thread)
+    await its_job_is_cancelled_and_refunded(rig, GLOBEX, thread)
 
 
 # --- the fake's oauth.v2.access, checked as Slack checks it -------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from pathlib import Path
 
 from adapters.discord.identity import NAMESPACE, PLATFORM
 from adapters.discord.setup import DiscordConfig, DiscordSide
@@ -33,8 +32,7 @@ async def queue_in(app: App, guild: int) -> str:
 
 async def test_leaving_a_server_cancels_its_jobs_and_refunds_them(
     app: App,
-    fake: FakeDiscord,
-    tmp_path: Path,  # noqa: F811
+    fake: FakeDiscord,  # noqa: F811  (the fixture, imported above)
 ) -> None:
     stranded = await queue_in(app, GUILD)
     elsewhere = await queue_in(app, OTHER_GUILD)

@@ -132,6 +132,41 @@ async def test_a_message_without_text_or_blocks_answers_no_text(
     assert error.response["error"] == "no_text"
 
 
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}},
+        {"type": "header", "text": {"type": "plain_text", "text": "x" * 151}},
+        {"type": "header", "text": {"type": "mrkdwn", "text": "*Title*"}},
+    ],
+)
+async def test_a_block_slack_refuses_answers_invalid_blocks_on_every_way_in(
+    slack: FakeSlack, client: AsyncWebClient, general: Channel, block: dict[str, Any]
+) -> None:
+    posted = await _error(client.chat_postMessage(channel=general.id, text="t", blocks=[block]))
+    ephemeral = await _error(
+        client.chat_postEphemeral(channel=general.id, user=ALICE, text="t", blocks=[block])
+    )
+    url = slack.response_url(TEAM, general.id, ALICE)
+    responded = await AsyncWebhookClient(url).send(text="t", blocks=[block])
+
+    assert posted.response["error"] == ephemeral.response["error"] == "invalid_blocks"
+    assert posted.response["response_metadata"]["messages"][0].startswith("[ERROR] must be")
+    assert (responded.status_code, json.loads(responded.body)["error"]) == (400, "invalid_blocks")
+    assert slack.messages == []
+
+
+async def test_sections_and_headers_at_their_limits_are_accepted(
+    client: AsyncWebClient, general: Channel
+) -> None:
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "x" * 150}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3000}},
+    ]
+    posted = await client.chat_postMessage(channel=general.id, text="t", blocks=blocks)
+    assert posted["ok"]
+
+
 async def test_form_encoded_calls_with_the_token_in_the_body_are_accepted(
     slack: FakeSlack, general: Channel
 ) -> None:

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import dataclasses
+from typing import get_args
 
 import pytest
 import yaml
-from slack_sdk.models.blocks import Block
 
 from adapters.slack.render import (
-    ACTION_IDS,
     ARGUMENTS,
-    MORE_NOT_SHOWN,
     TOP_LEVEL,
-    SlackMessage,
     parent_text,
     press_from_action,
     render,
     usage,
 )
-from core.commands import COMMANDS, Cancel, Reformat, Reroll
+from adapters.slack.texts import MORE_NOT_SHOWN
+from core.commands import COMMANDS, Cancel, DeleteMe, Reformat, Reroll
 from core.errors import ActionRefused
 from core.replies import (
     ActionKind,
     Audience,
     Choice,
     Images,
+    Progress,
     Reply,
+    Statement,
     TemplateInfo,
     Templates,
     Text,
@@ -44,53 +43,17 @@ from tests.adapters.replies import (
     images,
 )
 from tests.adapters.replies import SAMPLES as SHARED
+from tests.adapters.slack.blockkit import assert_slack_accepts, elements, parts, texts
+from tests.adapters.slack.samples import CONFIRM_CODE, DELETE_ME, NOTICE, PRIVACY, gallery
 
-SAMPLES: dict[str, Reply] = {**SHARED, "images": images(4)}
-
-
-# --- what Slack checks ---------------------------------------------------------------
-def elements(message: SlackMessage) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """Every (actions block, element) pair of a message."""
-    for block in message.blocks:
-        if block["type"] == "actions":
-            for element in block["elements"]:
-                yield block, element
-
-
-def texts(message: SlackMessage) -> str:
-    return "\n".join(
-        block["text"]["text"] for block in message.blocks if block["type"] == "section"
-    )
-
-
-def assert_slack_accepts(message: SlackMessage) -> None:
-    assert 0 < len(message.blocks) <= 50
-    assert 0 < len(message.text) <= 3000
-    block_ids = [block["block_id"] for block in message.blocks if "block_id" in block]
-    assert len(block_ids) == len(set(block_ids))
-    for block in message.blocks:
-        model = Block.parse(block)
-        assert model is not None
-        model.validate_json()  # the block's own limits; to_dict() checks its children's
-        assert model.to_dict() == block  # and the SDK knew every field
-        assert len(block.get("block_id", "")) <= 255
-        if block["type"] == "section":
-            assert len(block["text"]["text"]) <= 3000
-        if block["type"] == "actions":
-            ids = [element["action_id"] for element in block["elements"]]
-            assert len(ids) == len(set(ids)) and len(ids) <= 25
-    for block, element in elements(message):
-        assert element["action_id"] in ACTION_IDS.values()
-        assert len(element["action_id"]) <= 255
-        if element["type"] == "button":
-            assert len(element["value"]) <= 2000
-            assert len(element["text"]["text"]) <= 75
-        else:
-            assert element["type"] == "static_select"
-            assert 0 < len(element["options"]) <= 100
-            assert all(len(option["text"]["text"]) <= 75 for option in element["options"])
-            assert all(len(option["value"]) <= 150 for option in element["options"])
-            CODEC.decode(block["block_id"], element["options"][0]["value"])
+SAMPLES: dict[str, Reply] = {
+    **SHARED,
+    "images": images(4),
+    "gallery": gallery(),
+    "empty gallery": gallery(page=1, pages=1, total=0),
+    "document": PRIVACY,
+    "delete-me": DELETE_ME,
+}
 
 
 @pytest.mark.parametrize("name", SAMPLES)
@@ -102,6 +65,89 @@ def test_every_kind_of_reply_fits_slacks_limits(name: str) -> None:
 def test_a_reply_is_ephemeral_exactly_when_only_the_requester_may_see_it(name: str) -> None:
     reply = SAMPLES[name]
     assert render(reply, CODEC).ephemeral is (reply.audience is Audience.REQUESTER)
+
+
+def test_every_kind_of_reply_core_answers_with_has_a_sample_here() -> None:
+    assert {type(reply) for reply in SAMPLES.values()} >= set(get_args(Reply))
+
+
+# --- notices: told once, before the reply, and only to the requester -------------------
+def notices_in(message_texts: str) -> int:
+    return message_texts.count(":information_source: Our privacy policy changed")
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_a_notice_is_shown_once_within_slacks_limits_and_only_to_the_requester(
+    name: str,
+) -> None:
+    message = render(dataclasses.replace(SAMPLES[name], notice=NOTICE), CODEC)  # type: ignore[type-var]
+    assert_slack_accepts(message)
+    shown = [part for part in parts(message) if notices_in(texts(part))]
+    assert len(shown) == 1 and notices_in(texts(shown[0])) == 1
+    (told,) = shown
+    assert told.ephemeral and told.blocks[0]["text"]["text"].startswith(":information_source:")
+    assert told.text.startswith("Our privacy policy changed")
+    assert told is (message if message.ephemeral else message.notice)
+
+
+def test_a_private_reply_opens_with_its_notice_in_the_same_message() -> None:
+    statement = SAMPLES["statement"]
+    message = render(dataclasses.replace(statement, notice=NOTICE), CODEC)  # type: ignore[type-var]
+    assert message.notice is None
+    assert message.blocks[1:] == render(statement, CODEC).blocks
+    assert message.blocks[0]["text"]["text"] == f":information_source: {NOTICE}"
+
+
+@pytest.mark.parametrize(
+    "reply", [Text("Job job_a was cancelled."), images(2), SAMPLES["progress"]], ids=type
+)
+def test_a_public_reply_leaves_its_notice_to_a_message_for_the_requester_alone(
+    reply: Text | Images | Progress,
+) -> None:
+    message = render(dataclasses.replace(reply, notice=NOTICE), CODEC)
+    assert message == dataclasses.replace(render(reply, CODEC), notice=message.notice)
+    assert message.notice is not None and message.notice.ephemeral
+    assert texts(message.notice) == f":information_source: {NOTICE}"
+    assert "privacy policy" not in message.text + texts(message)
+
+
+def test_a_long_notice_is_split_not_cut() -> None:
+    notice = " ".join(f"clause-{n}." for n in range(400))
+    message = render(Statement(balance=1, lines=(), notice=notice), CODEC)
+    assert_slack_accepts(message)
+    shown = texts(message)
+    assert all(f"clause-{n}." in shown for n in range(400))
+
+
+# --- a step that needs the requester's yes -------------------------------------------
+def test_a_confirmation_button_is_marked_dangerous_and_asks_again() -> None:
+    message = render(DELETE_ME, CODEC)
+    assert message.ephemeral  # nobody else even sees the button
+    ((_, button),) = list(elements(message))
+    assert (button["action_id"], button["style"]) == ("aioe.confirm", "danger")
+    assert button["text"]["text"] == "Delete my account"
+    dialog = button["confirm"]
+    assert dialog["style"] == "danger" and dialog["confirm"]["text"] == "Delete my account"
+    assert {dialog["title"]["text"], dialog["text"]["text"], dialog["deny"]["text"]} == {
+        "Are you sure?",
+        "This cannot be undone.",
+        "Go back",
+    }
+    assert DELETE_ME.text in texts(message)
+    assert CONFIRM_CODE not in texts(message)  # the button carries it
+
+
+def test_a_confirmation_button_decodes_to_delete_me_with_its_code_for_its_owner_only() -> None:
+    ((_, button),) = list(elements(render(DELETE_ME, CODEC)))
+    pressed = CODEC.decode(*press_from_action(button))
+    assert (pressed.kind, pressed.command, pressed.owner) == (
+        ActionKind.CONFIRM,
+        DeleteMe(code=CONFIRM_CODE),
+        OWNER,
+    )
+    forged = {**button, "value": button["value"].replace(OWNER, "f" * len(OWNER))}
+    with pytest.raises(ActionRefused):
+        CODEC.decode(*press_from_action(forged))
 
 
 def test_a_catalogue_too_long_for_one_message_is_cut_with_a_note() -> None:
@@ -234,6 +280,25 @@ def test_the_guide_shows_every_command_in_slack_syntax() -> None:
         assert f"• `{usage(name)}`  what {name} does" in shown
     assert "`/imagine [prompt] [--url URL]" in shown and "`/aioe reroll IMAGE_ID`" in shown
     assert "/imagine on its own" in shown and "after /aioe" in shown
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [
+        ("history", "/history [PAGE]"),
+        ("forget", "/forget IMAGE_ID"),
+        ("privacy", "/privacy"),
+        ("privacy export", "/privacy export"),
+        ("privacy consent", "/privacy consent analytics on|off"),
+        ("privacy correct", "/privacy correct name|email VALUE"),
+        ("privacy restrict", "/privacy restrict on|off"),
+        ("privacy object", "/privacy object"),
+        ("delete-me", "/delete-me"),
+        ("cancel", "/aioe cancel JOB_ID"),
+    ],
+)
+def test_a_subcommand_is_shown_under_its_own_slash_command(name: str, typed: str) -> None:
+    assert usage(name) == typed
 
 
 def test_the_guide_names_as_top_level_exactly_the_commands_the_slack_app_registers() -> None:

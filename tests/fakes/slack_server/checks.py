@@ -14,6 +14,8 @@ from tests.fakes.slack_server.records import JSON, Token
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
+#: The longest text of a section and of a header block.
+MAX_TEXT_OF = {"section": 3000, "header": 150}
 
 
 class SlackError(Exception):
@@ -155,6 +157,15 @@ def check_blocks(
             raise error(f"missing required field: type [json-pointer:/{where}/{index}]")
         if block["type"] == "input" and not ("label" in block and "element" in block):
             raise error(f"missing required field: label/element [json-pointer:/{where}/{index}]")
+        limit = MAX_TEXT_OF.get(block["type"])
+        text = block.get("text")
+        if limit is not None and isinstance(text, dict) and len(str(text.get("text"))) > limit:
+            pointer = f"json-pointer:/{where}/{index}/text"
+            raise error(f"must be less than {limit + 1} characters [{pointer}]")
+        if block["type"] == "header" and not (
+            isinstance(text, dict) and text.get("type") == "plain_text"
+        ):
+            raise error(f"must be a plain_text text object [json-pointer:/{where}/{index}/text]")
 
 
 def check_view(view: JSON) -> None:
