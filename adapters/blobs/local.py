@@ -58,15 +58,21 @@ class LocalBlobStore:
             raise KeyError(key) from None
 
     async def stream(self, key: str, chunk_size: int = 1 << 20) -> AsyncIterator[bytes]:
-        try:
-            handle: BinaryIO = await asyncio.to_thread(open, self._path(key), "rb")
-        except FileNotFoundError:
-            raise KeyError(key) from None
-        try:
-            while chunk := await asyncio.to_thread(handle.read, chunk_size):
-                yield chunk
-        finally:
-            handle.close()
+        """The blob in chunks. No file stays open between chunks (each read opens, seeks
+        and closes), so a reader that stops half-way, a dropped download, leaks nothing."""
+        path = self._path(key)
+        offset = 0
+        while True:
+            try:
+                chunk = await asyncio.to_thread(_read_at, path, offset, chunk_size)
+            except FileNotFoundError:
+                if offset == 0:
+                    raise KeyError(key) from None
+                raise
+            if not chunk:
+                return
+            offset += len(chunk)
+            yield chunk
 
     async def size(self, key: str) -> int:
         try:
@@ -127,3 +133,9 @@ class LocalBlobStore:
 
 def _tmp(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def _read_at(path: Path, offset: int, size: int) -> bytes:
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        return handle.read(size)
