@@ -91,7 +91,8 @@ async def imagine_for_recorder(app: App, photo: Path, channel: str = "C1") -> st
     return reply.job_id
 
 
-async def test_migrate_creates_every_table(tmp_path: Path, database_url: str) -> None:
+async def test_migrate_creates_every_table(tmp_path: Path, empty_database_url: str) -> None:
+    database_url = empty_database_url
     async with process(AIOE, "migrate", env=environment(tmp_path, database_url)) as child:
         out, err = await asyncio.wait_for(child.communicate(), 120)
     assert child.returncode == 0, err.decode()

@@ -387,8 +387,9 @@ async def _write_revision_0001_data(database_url: str) -> None:
 
 
 @pytest.fixture
-async def upgraded(database_url: str) -> AsyncIterator[AsyncEngine]:
+async def upgraded(empty_database_url: str) -> AsyncIterator[AsyncEngine]:
     """A database filled under revision 0001, then migrated as the bot does on start."""
+    database_url = empty_database_url
     await _write_revision_0001_data(database_url)
     await migrate_async(database_url)
     engine = create_engine(database_url)
