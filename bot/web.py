@@ -21,7 +21,7 @@ from adapters.sql.engine import READONLY_OPTION
 from bot.bootstrap import App, utcnow
 from core import messages
 from core.errors import LinkExpired, LinkInvalid
-from core.links import EXPORT, IMAGE
+from core.links import EXPORT, IMAGE, LinkClaim
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +88,29 @@ async def metrics(request: web.Request) -> web.Response:
     )
 
 
-async def image(request: web.Request) -> web.Response:
-    app = request.app[APP_KEY]
+#: Headers of every private file the links hand out.
+_PRIVATE = {
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _claim(request: web.Request, kind: str) -> LinkClaim | web.Response:
+    """The token's claim, or the answer to a forged (403) or late (410) one."""
     try:
-        claim = app.links.verify(IMAGE, request.match_info["token"])
+        return request.app[APP_KEY].links.verify(kind, request.match_info["token"])
     except LinkInvalid:
         return _plain(403, messages.LINK_INVALID)
     except LinkExpired:
         return _plain(410, messages.LINK_EXPIRED)
+
+
+async def image(request: web.Request) -> web.Response:
+    app = request.app[APP_KEY]
+    claim = _claim(request, IMAGE)
+    if isinstance(claim, web.Response):
+        return claim
     async with app.uow_factory(readonly=True) as uow:
         record = await uow.images.get(claim.target)
     if record is None:
@@ -110,9 +125,7 @@ async def image(request: web.Request) -> web.Response:
         headers={
             "Content-Type": record.content_type,
             "Content-Disposition": f'inline; filename="{record.id}.{record.format}"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
+            **_PRIVATE,
         },
     )
 
@@ -120,12 +133,9 @@ async def image(request: web.Request) -> web.Response:
 async def export(request: web.Request) -> web.StreamResponse:
     """An export ZIP, streamed from the blob store; its link lives 24 hours."""
     app = request.app[APP_KEY]
-    try:
-        claim = app.links.verify(EXPORT, request.match_info["token"])
-    except LinkInvalid:
-        return _plain(403, messages.LINK_INVALID)
-    except LinkExpired:
-        return _plain(410, messages.LINK_EXPIRED)
+    claim = _claim(request, EXPORT)
+    if isinstance(claim, web.Response):
+        return claim
     async with app.uow_factory(readonly=True) as uow:
         record = await uow.privacy.export(claim.target)
     if record is None:
@@ -140,9 +150,7 @@ async def export(request: web.Request) -> web.StreamResponse:
             "Content-Type": "application/zip",
             "Content-Length": str(size),
             "Content-Disposition": f'attachment; filename="aioe-export-{record.id}.zip"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
+            **_PRIVATE,
         }
     )
     await response.prepare(request)

@@ -149,18 +149,8 @@ class Eraser:
         pseudonym = new_id("anon", 20)
         async with self._uow() as uow:
             rows = await uow.privacy.erase(account_id, pseudonym, now, keeps_reason)
-            await uow.privacy.add_request(
-                PrivacyRequest(
-                    id=new_id("req"),
-                    account_id=None,
-                    kind=RequestKind.ERASURE,
-                    via=via,
-                    status="done",
-                    received_at=received_at or now,
-                    due_at=(received_at or now) + ANSWER_WITHIN,
-                    completed_at=now,
-                )
-            )
+            recorded = request(None, RequestKind.ERASURE, via, received_at or now, done=True)
+            await uow.privacy.add_request(replace(recorded, completed_at=now))
             await uow.commit()
         files = 0
         for prefix in account_prefixes(account_id):
@@ -274,20 +264,12 @@ class Privacy:
             raise BadInput(messages.EXPORT_RUNNING)
         if last is not None and now - last < EXPORT_TTL:
             raise BadInput(messages.EXPORT_TOO_SOON.format(next=_when(last + EXPORT_TTL)))
-        request = PrivacyRequest(
-            id=new_id("req"),
-            account_id=account.id,
-            kind=RequestKind.ACCESS,
-            via="chat",
-            status="open",
-            received_at=now,
-            due_at=now + ANSWER_WITHIN,
-        )
+        asked = request(account.id, RequestKind.ACCESS, "chat", now, done=False)
         async with self._uow() as uow:
-            await uow.privacy.add_request(request)
+            await uow.privacy.add_request(asked)
             await uow.privacy.log_access(account.id, "privacy", "export", now)
             await uow.commit()
-        payload = ExportPayload(export_id=new_export_id(), request_id=request.id)
+        payload = ExportPayload(export_id=new_export_id(), request_id=asked.id)
         return await self._enqueuer.enqueue_private(context, payload, 0, messages.EXPORT_STARTED)
 
     async def consent(self, context: Context, command: PrivacyConsent) -> Reply:
@@ -355,18 +337,7 @@ class Privacy:
         self, uow: UnitOfWork, account_id: str, kind: RequestKind, action: str, now: datetime
     ) -> None:
         """A request made in chat is answered at once: recorded done, and logged."""
-        await uow.privacy.add_request(
-            PrivacyRequest(
-                id=new_id("req"),
-                account_id=account_id,
-                kind=kind,
-                via="chat",
-                status="done",
-                received_at=now,
-                due_at=now + ANSWER_WITHIN,
-                completed_at=now,
-            )
-        )
+        await uow.privacy.add_request(request(account_id, kind, "chat", now, done=True))
         await uow.privacy.log_access(account_id, "privacy", action, now)
 
     # --- /delete-me --------------------------------------------------------------------
@@ -448,14 +419,23 @@ class Privacy:
         return Private(messages.FORGOTTEN.format(image_id=image_id))
 
 
-def operator_request(account_id: str, kind: RequestKind, received_at: datetime) -> PrivacyRequest:
-    """A request that arrived by e-mail, recorded by an operator: due in 30 days."""
+def request(
+    account_id: str | None, kind: RequestKind, via: str, received_at: datetime, *, done: bool
+) -> PrivacyRequest:
+    """A privacy request received at ``received_at``: due within 30 days (Art. 12(3));
+    ``done`` when answered at once (in chat, or an erasure, then without the account)."""
     return PrivacyRequest(
         id=new_id("req"),
         account_id=account_id,
         kind=kind,
-        via="operator",
-        status="open",
+        via=via,
+        status="done" if done else "open",
         received_at=received_at,
         due_at=received_at + ANSWER_WITHIN,
+        completed_at=received_at if done else None,
     )
+
+
+def operator_request(account_id: str, kind: RequestKind, received_at: datetime) -> PrivacyRequest:
+    """A request that arrived by e-mail, recorded by an operator: open until answered."""
+    return request(account_id, kind, "operator", received_at, done=False)

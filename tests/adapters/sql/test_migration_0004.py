@@ -26,41 +26,28 @@ def _to_0003(connection: Connection) -> None:
     command.upgrade(config, "0003")
 
 
+#: What the previous release wrote for one person who got the welcome grant.
+_ROWS = (
+    "INSERT INTO accounts (id, display_name, created_at) VALUES ('a1', 'Ada', :t)",
+    "INSERT INTO identities (id, account_id, platform, namespace, user_id, display_name,"
+    " created_at) VALUES ('i1', 'a1', 'slack', 'T0ACME', 'U0ADA', 'Ada', :t)",
+    "INSERT INTO wallets (id, kind, account_id, balance, created_at)"
+    " VALUES ('wal_a1', 'personal', 'a1', 10, :t)",
+    "INSERT INTO ledger (wallet_id, account_id, kind, amount, idempotency_key, reason,"
+    " created_at) VALUES ('wal_a1', 'a1', 'grant', 10, 'grant:welcome:slack:T0ACME:U0ADA',"
+    " 'welcome credits', :t)",
+)
+
+
 async def _at_0003_with_a_welcome_grant(database_url: str) -> None:
     """A database as the previous release left it: one account that got its grant."""
     engine = create_engine(database_url)
+    when = T0.replace(tzinfo=None) if engine.dialect.name == "sqlite" else T0
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_to_0003)
-            await connection.execute(
-                sa.text(
-                    "INSERT INTO accounts (id, display_name, created_at) VALUES ('a1', 'Ada', :t)"
-                ),
-                {"t": T0.replace(tzinfo=None) if engine.dialect.name == "sqlite" else T0},
-            )
-            await connection.execute(
-                sa.text(
-                    "INSERT INTO identities (id, account_id, platform, namespace, user_id,"
-                    " display_name, created_at) VALUES ('i1', 'a1', 'slack', 'T0ACME', 'U0ADA',"
-                    " 'Ada', :t)"
-                ),
-                {"t": T0.replace(tzinfo=None) if engine.dialect.name == "sqlite" else T0},
-            )
-            await connection.execute(
-                sa.text(
-                    "INSERT INTO wallets (id, kind, account_id, balance, created_at)"
-                    " VALUES ('wal_a1', 'personal', 'a1', 10, :t)"
-                ),
-                {"t": T0.replace(tzinfo=None) if engine.dialect.name == "sqlite" else T0},
-            )
-            await connection.execute(
-                sa.text(
-                    "INSERT INTO ledger (wallet_id, account_id, kind, amount, idempotency_key,"
-                    " reason, created_at) VALUES ('wal_a1', 'a1', 'grant', 10,"
-                    " 'grant:welcome:slack:T0ACME:U0ADA', 'welcome credits', :t)"
-                ),
-                {"t": T0.replace(tzinfo=None) if engine.dialect.name == "sqlite" else T0},
-            )
+            for row in _ROWS:
+                await connection.execute(sa.text(row), {"t": when})
     finally:
         await engine.dispose()
 
