@@ -25,6 +25,7 @@ from adapters.sql.uow import SqlUnitOfWorkFactory
 from bot.settings import CONFIG_DIR, Settings
 from core.actions import ActionCodec
 from core.app import Bot
+from core.billing import Billing, load_catalogue
 from core.credits import Credits
 from core.describe import DESCRIBE, Describing
 from core.endpoints import EndpointLease
@@ -38,7 +39,7 @@ from core.jobs import JobHandler, RetryPolicy, Worker, release_orphaned
 from core.links import Links
 from core.outbox import Deliveries, Outbox, OutboxPolicy
 from core.policy import Policy, load_policy
-from core.ports import BlobStore, Describer, ImageProvider, Moderator
+from core.ports import BlobStore, Checkout, Describer, ImageProvider, Moderator
 from core.privacy import Eraser, Privacy
 from core.queueing import Enqueuer
 from core.sources import Sources
@@ -243,12 +244,28 @@ def build_deliveries(
     return deliveries
 
 
+def build_checkout(settings: Settings, stack: AsyncExitStack) -> Checkout | None:
+    """Stripe's hosted checkout when ``STRIPE_API_KEY`` is set."""
+    if not settings.stripe_api_key:
+        return None
+    from adapters.payments.stripe import StripeCheckout
+
+    checkout = StripeCheckout(
+        api_key=settings.stripe_api_key,
+        api_url=settings.stripe_api_url,
+        public_url=settings.public_url,
+    )
+    stack.push_async_callback(checkout.close)
+    return checkout
+
+
 def recipients_of(settings: Settings) -> tuple[str, ...]:
     """Which of the policy's conditional recipients this installation brings in."""
     active = {
         "openai": settings.provider == "openai",
         "slack": settings.slack_configured,
         "discord": bool(settings.discord_token),
+        "stripe": bool(settings.stripe_api_key),
     }
     return tuple(name for name, on in active.items() if on)
 
@@ -289,6 +306,12 @@ async def bootstrap(
         )
         catalog = load_catalog(CONFIG_DIR / "templates.toml")
         policy = load_policy(CONFIG_DIR / "privacy.toml")
+        billing = Billing(
+            uow_factory=uow_factory,
+            catalogue=load_catalogue(CONFIG_DIR / "billing.toml"),
+            checkout=build_checkout(settings, stack),
+            clock=utcnow,
+        )
         credits = Credits(utcnow, settings.free_credits, IdentityHasher(secret), policy.version)
         imaging = await build_imaging(settings, stack, provider)
         fetcher = await stack.enter_async_context(
@@ -387,6 +410,7 @@ async def bootstrap(
             actions=ActionCodec(secret),
             outbox=outbox,
             privacy=privacy,
+            billing=billing,
             wake_workers=wake_workers,
         )
         yield App(

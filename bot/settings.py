@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str | None = None
     discord_token: str | None = Field(None, validation_alias=_vendor("DISCORD_TOKEN"))
+    stripe_api_key: str | None = Field(None, validation_alias=_vendor("STRIPE_API_KEY"))
+    stripe_webhook_secret: str | None = Field(
+        None, validation_alias=_vendor("STRIPE_WEBHOOK_SECRET")
+    )
+    stripe_api_url: str | None = None  # AIOE_STRIPE_API_URL: Stripe's API elsewhere (tests)
 
     openai_api_key: str | None = Field(None, validation_alias=_vendor("OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_vendor("OPENAI_BASE_URL"))

@@ -8,7 +8,9 @@ from typing import Any
 
 from core import messages
 from core.actions import ActionCodec
+from core.billing import Billing
 from core.commands import (
+    Buy,
     Cancel,
     Command,
     DeleteMe,
@@ -77,6 +79,7 @@ class Bot:
         actions: ActionCodec,
         outbox: Outbox,
         privacy: Privacy,
+        billing: Billing,
         wake_workers: Callable[[], None] = lambda: None,
     ) -> None:
         self._uow = uow_factory
@@ -89,6 +92,7 @@ class Bot:
         self._outbox = outbox
         self._wake = wake_workers
         self.privacy = privacy
+        self.billing = billing
         self._handlers: dict[type[Any], Handler] = {
             Imagine: generation.imagine,
             Reroll: generation.reroll,
@@ -107,6 +111,7 @@ class Bot:
             PrivacyRestrict: privacy.restrict,
             PrivacyObject: privacy.object,
             DeleteMe: privacy.delete_me,
+            Buy: billing.buy,
         }
 
     async def handle(

@@ -165,6 +165,16 @@ class DeleteMe:
     code: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Buy:
+    """A checkout link for a credit pack or plan (``item``), ``portal`` for the plan
+    holder's billing portal, or, with no item, what there is to buy."""
+
+    name: ClassVar[str] = "buy"
+
+    item: str = ""
+
+
 Command = (
     Imagine
     | Describe
@@ -183,6 +193,7 @@ Command = (
     | PrivacyRestrict
     | PrivacyObject
     | DeleteMe
+    | Buy
 )
 
 #: Every command core knows, by name: each chat adapter offers exactly these. A name
@@ -207,5 +218,6 @@ COMMANDS: dict[str, type[Command]] = {
         PrivacyRestrict,
         PrivacyObject,
         DeleteMe,
+        Buy,
     )
 }

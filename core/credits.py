@@ -73,6 +73,8 @@ class Credits:
         free job holds nothing (and its settling posts nothing)."""
         if cost == 0:
             return
+        if await uow.payments.frozen(wallet_id):
+            raise InsufficientCredits(messages.WALLET_FROZEN)
         result = await uow.ledger.post(
             wallet_id,
             Movement.RESERVE,
@@ -85,6 +87,8 @@ class Credits:
         )
         if result is PostResult.INSUFFICIENT:
             balance = await uow.ledger.balance(wallet_id)
+            if balance < 0:
+                raise InsufficientCredits(messages.IN_DEBT.format(balance=balance))
             raise InsufficientCredits(
                 messages.INSUFFICIENT_CREDITS.format(cost=cost, balance=balance)
             )

@@ -113,11 +113,6 @@ class Exporter:
         now = self._clock()
         async with self._uow(readonly=True) as uow:
             data = await uow.privacy.collect(account_id)
-        data["billing.json"] = {
-            "stripe_customer_id": None,
-            "subscription_status": None,
-            "note": messages.EXPORT_NO_BILLING,
-        }
         pictures = [info async for info in self._pictures(account_id)]
         yield _file("README.txt", self._readme(now, len(pictures)).encode(), now)
         for name in sorted(data):

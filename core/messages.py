@@ -147,6 +147,7 @@ COMMAND_SUMMARIES = {
     "privacy restrict": "keep your data but stop all processing beyond your own requests",
     "privacy object": "object to optional processing such as analytics",
     "delete-me": "erase your account and everything of yours, after a confirmation",
+    "buy": "buy credits: a pack, a monthly plan, or your billing portal",
 }
 TEMPLATES_HEADER = "Templates (name, default format, description):"
 FORMATS_HEADER = "Formats:"
@@ -247,3 +248,32 @@ LEDGER_GONE = "returned: the workspace or server removed the bot"
 HISTORY_BAD_PAGE = "Pages count from 1; try /history 1."
 IMAGE_NOT_YOURS = "You have no image {image_id}; /history lists yours."
 FORGOTTEN = "Image {image_id} and its files are deleted; its links no longer work."
+
+# --- billing ---------------------------------------------------------------
+BILLING_NOT_CONFIGURED = (
+    "Buying credits is not set up here; ask your operator, who can grant credits with "
+    "`aioe credits grant`."
+)
+BUY_TITLE = "Buy credits"
+BUY_PACKS = "Packs (once): /buy NAME"
+BUY_PLANS = "Plans (every month): /buy NAME"
+BUY_OFFER_PACK = "• {name}: {credits} credits for {price}"
+BUY_OFFER_PLAN = "• {name}: {credits} credits a month for {price}"
+BUY_UNKNOWN = "There is nothing called {name} to buy; choose one of: {known}."
+BUY_PACK = (
+    "{credits} credits ({name}) for {price}: pay on Stripe's page; the credits come as soon "
+    "as it is paid."
+)
+BUY_PLAN = "The {name} plan, {credits} credits a month for {price}: subscribe on Stripe's page."
+BUY_PORTAL = "Your billing portal: change or cancel your plan, download invoices."
+BUY_NO_PLAN = "You have no plan to manage; /buy lists what there is."
+LEDGER_BOUGHT = "bought: {credits} credits ({name})"
+LEDGER_REFUNDED = "taken back: {credits} credits of a refunded payment"
+WALLET_FROZEN = (
+    "Spending is paused: a payment on this account is disputed with the bank. It resumes "
+    "once the dispute is settled."
+)
+IN_DEBT = (
+    "Your balance is {balance} credits after a refund, so nothing can be spent until it is "
+    "above zero again; /buy tops it up."
+)

@@ -243,3 +243,31 @@ class Consent:
     granted: bool
     policy_version: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """What a payment provider's records of a person are kept as here: their customer id
+    and subscription status (never cards or addresses)."""
+
+    account_id: str
+    provider: str
+    customer_id: str
+    subscription: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    """Something paid for once (a checkout session, an invoice, an entitlement), the
+    credits it granted, and how much of it was refunded since."""
+
+    purchase: str
+    provider: str
+    account_id: str | None
+    wallet_id: str
+    charge: str
+    credits: int
+    amount: int
+    refunded: int = 0  # smallest currency unit, cumulative
+    credits_back: int = 0  # credits taken back for refunds so far

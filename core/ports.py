@@ -13,6 +13,7 @@ from core.imaging import Product, RenderedImage, RenderSpec, SourceImage
 from core.model import (
     Account,
     Consent,
+    Customer,
     ExportRecord,
     ImageRecord,
     Job,
@@ -21,6 +22,7 @@ from core.model import (
     Movement,
     PostResult,
     PrivacyRequest,
+    Purchase,
     ReplyAddress,
     Wallet,
 )
@@ -179,11 +181,13 @@ class LedgerRepository(Protocol):
         account_id: str | None = None,
         job_id: str | None = None,
         reason: str = "",
+        allow_debt: bool = False,
     ) -> PostResult:
         """Add one movement to a wallet and its effect on the balance, atomically.
 
         A negative amount that would take the balance below zero is refused
-        (``INSUFFICIENT``); a key already used changes nothing (``DUPLICATE``).
+        (``INSUFFICIENT``) unless ``allow_debt`` (a refund's clawback); a key already
+        used changes nothing (``DUPLICATE``).
         """
         ...
 
@@ -430,6 +434,60 @@ class PrivacyRepository(Protocol):
     async def images_of(self, account_id: str) -> list[ImageRecord]: ...
 
 
+class PaymentRepository(Protocol):
+    """Payment events seen, customers, purchases, and frozen wallets."""
+
+    async def first_sight(self, provider: str, event_id: str, kind: str, now: datetime) -> bool:
+        """Record an event id; ``False`` if it was seen before (it is then not applied)."""
+        ...
+
+    async def set_customer(
+        self, account_id: str, provider: str, customer_id: str, now: datetime
+    ) -> None: ...
+
+    async def set_subscription(
+        self, account_id: str, subscription: str, status: str, now: datetime
+    ) -> None: ...
+
+    async def customer(self, account_id: str) -> Customer | None: ...
+
+    async def record_purchase(
+        self,
+        *,
+        purchase: str,
+        provider: str,
+        account_id: str,
+        wallet_id: str,
+        charge: str,
+        credits: int,
+        amount: int,
+        now: datetime,
+    ) -> None:
+        """Keep what was bought (once; a repeat fills in a charge it lacked)."""
+        ...
+
+    async def purchase_by_charge(self, provider: str, charge: str) -> Purchase | None: ...
+
+    async def set_refunded(self, purchase: str, refunded: int, credits_back: int) -> None: ...
+
+    async def set_frozen(self, wallet_id: str, frozen: bool, now: datetime) -> None: ...
+
+    async def frozen(self, wallet_id: str) -> bool: ...
+
+
+class Checkout(Protocol):
+    """A payment provider's hosted pages: checkout for a pack or plan, and the portal
+    where plan holders manage their subscription."""
+
+    async def checkout(
+        self, *, account_id: str, wallet_id: str, item: Any, customer_id: str | None
+    ) -> str:
+        """The URL of a checkout page; raises ``ProviderFailed`` when the provider fails."""
+        ...
+
+    async def portal(self, customer_id: str) -> str: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction: commit or everything is rolled back on exit."""
 
@@ -441,6 +499,7 @@ class UnitOfWork(Protocol):
     requests: RequestRepository
     endpoints: EndpointRepository
     privacy: PrivacyRepository
+    payments: PaymentRepository
 
     async def __aenter__(self) -> Self: ...
 
@@ -484,7 +543,7 @@ class Archiver(Protocol):
 class PaymentRecords(Protocol):
     """What a payment provider holds of a person (a Stripe customer): erased with them."""
 
-    async def erase_customer(self, account_id: str) -> None: ...
+    async def erase_customer(self, customer_id: str) -> None: ...
 
 
 class DiskReclaimer(Protocol):

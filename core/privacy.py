@@ -144,8 +144,11 @@ class Eraser:
                 await uow.commit()
             if cancelled and job.kind in self._handlers:
                 await discard_quietly(self._handlers[job.kind], job)
-        if self._payments is not None:  # before our rows go: it may need the account id
-            await self._payments.erase_customer(account_id)
+        if self._payments is not None:  # while we still know who the customer is
+            async with self._uow(readonly=True) as uow:
+                customer = await uow.payments.customer(account_id)
+            if customer is not None:
+                await self._payments.erase_customer(customer.customer_id)
         pseudonym = new_id("anon", 20)
         async with self._uow() as uow:
             rows = await uow.privacy.erase(account_id, pseudonym, now, keeps_reason)

@@ -18,6 +18,7 @@ USAGE = {
     "credits": "/credits",
     "help": "/help",
     "history": "/history [PAGE]",
+    "buy": "/buy [PACK | PLAN | portal]",
     "forget": "/forget IMAGE_ID",
     "privacy": "/privacy",
     "privacy export": "/privacy export",

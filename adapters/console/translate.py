@@ -13,6 +13,7 @@ from pathlib import Path
 from adapters.console.syntax import usage
 from core import messages
 from core.commands import (
+    Buy,
     Cancel,
     Command,
     DeleteMe,
@@ -253,6 +254,13 @@ async def _delete_me(words: Words, uploads: UploadReader) -> Command:
     return DeleteMe(code=code)
 
 
+async def _buy(words: Words, uploads: UploadReader) -> Command:
+    if not words.rest:
+        return Buy()
+    (item,) = _arguments(words, 1)
+    return Buy(item=item.lower())
+
+
 def _alone(command: Command) -> Builder:
     """The builder of a command typed without words."""
 
@@ -287,6 +295,7 @@ COMMANDS: dict[str, Syntax] = {
     "/privacy object": Syntax(PrivacyObject, _alone(PrivacyObject())),
     "/privacy delete": Syntax(DeleteMe, _delete_me),
     "/delete-me": Syntax(DeleteMe, _delete_me),
+    "/buy": Syntax(Buy, _buy),
 }
 
 

@@ -131,6 +131,11 @@ PATHS: Mapping[CommandPath, Slash] = {
         "Your images, newest first, ten a page, each with a fresh link",
         (Option("page", OptionType.INTEGER, "Which page; 1 is the newest", min_value=1),),
     ),
+    ("buy",): Slash(
+        "buy",
+        "Buy credits: a pack, a monthly plan, or your billing portal",
+        (Option("item", OptionType.STRING, "A pack or plan name, or portal; none lists them"),),
+    ),
     ("forget",): Slash(
         "forget",
         "Delete one of your images and its files now",

@@ -27,6 +27,7 @@ from adapters.discord.commands import (
 )
 from core import messages
 from core.commands import (
+    Buy,
     Cancel,
     Command,
     DeleteMe,
@@ -255,4 +256,5 @@ _BUILDERS: dict[str, Builder] = {
     "privacy restrict": lambda given: Asked(PrivacyRestrict(on=given.switch("setting"))),
     "privacy object": lambda given: Asked(PrivacyObject()),
     "delete-me": lambda given: Asked(DeleteMe()),
+    "buy": lambda given: Asked(Buy(item=(given.text("item") or "").lower())),
 }

@@ -77,7 +77,17 @@ from core.replies import (
 #: first word of core's command name: ``privacy`` is ``/privacy`` and ``/privacy export``.
 #: Every command is also ``/aioe <name>``.
 TOP_LEVEL = frozenset(
-    {"imagine", "describe", "credits", "templates", "history", "forget", "privacy", "delete-me"}
+    {
+        "imagine",
+        "describe",
+        "credits",
+        "templates",
+        "history",
+        "forget",
+        "privacy",
+        "delete-me",
+        "buy",
+    }
 )
 #: Each command's arguments in Slack, by core's command name (photos come by form or
 #: mention, so there is no ``--image``).
@@ -89,6 +99,7 @@ ARGUMENTS = {
     "cancel": "JOB_ID",
     "history": "[PAGE]",
     "forget": "IMAGE_ID",
+    "buy": "[PACK | PLAN | portal]",
     "privacy consent": "analytics on|off",
     "privacy correct": "name|email VALUE",
     "privacy restrict": "on|off",

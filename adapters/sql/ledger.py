@@ -43,6 +43,7 @@ class SqlLedgerRepository:
         account_id: str | None = None,
         job_id: str | None = None,
         reason: str = "",
+        allow_debt: bool = False,
     ) -> PostResult:
         """Add one movement to a wallet and its effect on the balance, atomically.
 
@@ -50,7 +51,7 @@ class SqlLedgerRepository:
         the balance then moves with a conditional update that the database evaluates
         against the latest committed balance, so no interleaving can take it below
         zero. When that update matches nothing the movement is taken out again
-        (``INSUFFICIENT``).
+        (``INSUFFICIENT``). ``allow_debt`` (a refund's clawback) moves it regardless.
         """
         movement = insert_unless_conflict(
             self._connection,
@@ -71,10 +72,13 @@ class SqlLedgerRepository:
         if inserted is None:
             return PostResult.DUPLICATE
         new_balance = wallets.c.balance + amount
+        conditions = [wallets.c.id == wallet_id]
+        if not allow_debt and amount < 0:
+            conditions.append(new_balance >= 0)
         moved = (
             await self._connection.execute(
                 update(wallets)
-                .where(wallets.c.id == wallet_id, new_balance >= 0)
+                .where(*conditions)
                 .values(balance=new_balance)
                 .returning(wallets.c.balance)
             )

@@ -30,7 +30,9 @@ from adapters.sql.tables import (
     images,
     jobs,
     ledger,
+    payment_customers,
     privacy_requests,
+    purchases,
     requests,
     slack_installations,
     wallets,
@@ -63,6 +65,8 @@ PERSONAL: Mapping[str, str] = {
     "exports": "privacy_requests.json",
     "confirmations": "privacy_requests.json",
     "slack_installations": "identities.json",  # the installer's user id and token
+    "payment_customers": "billing.json",
+    "purchases": "billing.json",
 }
 #: Tables that hold nobody's personal data, and why.
 NOT_PERSONAL: Mapping[str, str] = {
@@ -70,6 +74,7 @@ NOT_PERSONAL: Mapping[str, str] = {
     "slack_bots": "a workspace's bot token and bot user: the tenant's, not a person's",
     "slack_oauth_states": "random OAuth state values that expire in minutes",
     "alembic_version": "the schema revision",
+    "payment_events": "payment providers' event ids and kinds, to apply each once",
 }
 #: What an erasure touches, for the reclaiming of disk space afterwards.
 ERASED_TABLES = tuple(PERSONAL)
@@ -377,6 +382,12 @@ class SqlPrivacyRepository:
                 ),
                 "images": await self._rows(images, images.c.account_id == account_id),
             },
+            "billing.json": {
+                "customer": await self._rows(
+                    payment_customers, payment_customers.c.account_id == account_id
+                ),
+                "purchases": await self._rows(purchases, purchases.c.account_id == account_id),
+            },
             "requests.json": await self._rows(requests, requests.c.account_id == account_id),
             "consents.json": await self._rows(consents, consents.c.account_id == account_id),
             "analytics.json": await self._rows(
@@ -465,6 +476,16 @@ class SqlPrivacyRepository:
         await gone(exports, exports.c.account_id == account_id)
         await gone(confirmations, confirmations.c.account_id == account_id)
         await gone(privacy_requests, privacy_requests.c.account_id == account_id)
+        await gone(payment_customers, payment_customers.c.account_id == account_id)
+        # Purchases are bookkeeping: they stay, with the pseudonym.
+        await self._run(
+            update(purchases).where(purchases.c.wallet_id == wallet).values(wallet_id=new_wallet)
+        )
+        await self._run(
+            update(purchases)
+            .where(purchases.c.account_id == account_id)
+            .values(account_id=pseudonym)
+        )
         await gone(identities, identities.c.account_id == account_id)
         await gone(wallets, wallets.c.id == wallet)
         await gone(accounts, accounts.c.id == account_id)

@@ -90,9 +90,12 @@ wallets = sa.Table(
     _account_fk(nullable=True),
     sa.Column("platform", sa.String(), nullable=True),
     sa.Column("tenant", sa.String(), nullable=True),
+    # Below zero only after a refund took back credits already spent (the ledger refuses
+    # every spending movement that would go there).
     sa.Column("balance", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.Column("created_at", UtcDateTime(), nullable=False),
-    sa.CheckConstraint("balance >= 0", name="balance_not_negative"),
+    # Set while a payment into the wallet is disputed: nothing may be spent from it.
+    sa.Column("frozen_at", UtcDateTime(), nullable=True),
     sa.CheckConstraint(
         "(kind = 'personal' AND account_id IS NOT NULL AND platform IS NULL AND tenant IS NULL)"
         " OR (kind = 'team' AND account_id IS NULL AND platform IS NOT NULL"
@@ -280,6 +283,46 @@ confirmations = sa.Table(
     sa.Column("purpose", sa.String(), primary_key=True),
     sa.Column("code_hash", sa.String(), nullable=False),
     sa.Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+payment_events = sa.Table(
+    "payment_events",
+    metadata,
+    # Each provider event applied once; ids and kinds only.
+    sa.Column("provider", sa.String(), primary_key=True),
+    sa.Column("event_id", sa.String(), primary_key=True),
+    sa.Column("kind", sa.String(), nullable=False),
+    sa.Column("received_at", UtcDateTime(), nullable=False),
+)
+
+payment_customers = sa.Table(
+    "payment_customers",
+    metadata,
+    # Only the provider's customer id and the subscription's id and status (DESIGN §6).
+    sa.Column("account_id", sa.String(), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("provider", sa.String(), nullable=False),
+    sa.Column("customer_id", sa.String(), nullable=False),
+    sa.Column("subscription_id", sa.String(), nullable=False, server_default=sa.text("''")),
+    sa.Column("subscription_status", sa.String(), nullable=False, server_default=sa.text("''")),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+purchases = sa.Table(
+    "purchases",
+    metadata,
+    sa.Column("purchase", sa.String(), primary_key=True),
+    sa.Column("provider", sa.String(), nullable=False),
+    _account_fk(nullable=True),
+    sa.Column("wallet_id", sa.String(), sa.ForeignKey("wallets.id"), nullable=False),
+    # What refunds and disputes name (Stripe: the payment intent).
+    sa.Column("charge", sa.String(), nullable=False, server_default=sa.text("''")),
+    sa.Column("credits", sa.Integer(), nullable=False),
+    sa.Column("amount", sa.Integer(), nullable=False),
+    sa.Column("refunded", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    sa.Column("credits_back", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Index("ix_purchases_provider_charge", "provider", "charge"),
+    sa.Index("ix_purchases_account_id", "account_id"),
 )
 
 endpoints = sa.Table(

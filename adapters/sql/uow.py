@@ -13,6 +13,7 @@ from adapters.sql.engine import READONLY_OPTION
 from adapters.sql.images import SqlImageRepository
 from adapters.sql.jobs import SqlJobRepository
 from adapters.sql.ledger import SqlLedgerRepository
+from adapters.sql.payments import SqlPaymentRepository
 from adapters.sql.privacy import SqlPrivacyRepository
 from adapters.sql.requests import SqlRequestRepository
 from adapters.sql.wallets import SqlWalletRepository
@@ -22,6 +23,7 @@ from core.ports import (
     ImageRepository,
     JobRepository,
     LedgerRepository,
+    PaymentRepository,
     PrivacyRepository,
     RequestRepository,
     WalletRepository,
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
     requests: RequestRepository
     endpoints: EndpointRepository
     privacy: PrivacyRepository
+    payments: PaymentRepository
 
     def __init__(self, engine: AsyncEngine, readonly: bool = False) -> None:
         self._engine = engine
@@ -73,6 +76,7 @@ class SqlUnitOfWork:
         self.requests = SqlRequestRepository(connection)
         self.endpoints = SqlEndpointRepository(connection)
         self.privacy = SqlPrivacyRepository(connection)
+        self.payments = SqlPaymentRepository(connection)
         return self
 
     async def __aexit__(

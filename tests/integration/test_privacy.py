@@ -23,6 +23,7 @@ from adapters.sql.privacy import NOT_PERSONAL, PERSONAL
 from adapters.sql.tables import ledger, metadata, wallets
 from bot.bootstrap import App
 from bot.web import create_web_app
+from core.billing import PaymentEvent, PaymentKind
 from core.errors import BadInput
 from core.identity import Requester
 from core.model import ReplyAddress
@@ -72,11 +73,34 @@ async def fill(person: Person, photo: Path, prompt: str, *, everything: bool) ->
     assert isinstance(queued, Progress), queued
     delivered = await person.chat.run_jobs()
     if everything:
+        await pay(person)
         await person.say(f"/privacy correct name {ALICE_NAME}")
         await person.say(f"/privacy correct email {ALICE_EMAIL}")
         await person.say("/history")
         assert isinstance(await person.say("/delete-me"), Confirm)  # a pending confirmation
     return delivered
+
+
+ALICE_CUSTOMER = "cus_AliceErasable1"
+
+
+async def pay(person: Person) -> None:
+    """The person bought the starter pack: the verified payment event, as the webhook
+    hands it to core."""
+    applied = await person.chat.app.bot.billing.apply(
+        PaymentEvent(
+            id="evt_alice_paid",
+            kind=PaymentKind.PAID,
+            provider="stripe",
+            account_id=await person.account_id(),
+            item="starter",
+            purchase="cs_test_alice",
+            charge="pi_alice",
+            amount=500,
+            customer=ALICE_CUSTOMER,
+        )
+    )
+    assert applied.credits == 50
 
 
 async def install_slack(app: App, requester: Requester, team: str) -> None:
@@ -238,7 +262,10 @@ async def test_an_export_holds_every_category_and_nothing_of_anyone_else(
     assert {r["kind"] for r in requests["requests"]} >= {"consent", "rectification", "access"}
     assert requests["pending_confirmations"][0]["purpose"] == "erase"
     assert "code_hash" not in requests["pending_confirmations"][0]
-    assert loaded(archive, "billing.json")["stripe_customer_id"] is None
+    billing = loaded(archive, "billing.json")
+    assert [c["customer_id"] for c in billing["customer"]] == [ALICE_CUSTOMER]
+    assert [(p["purchase"], p["credits"]) for p in billing["purchases"]] == [("cs_test_alice", 50)]
+    assert "purchase" in kinds
     assert loaded(archive, "requests.json")  # the delivery key, hashed
 
     everything = b"".join(archive.read(name) for name in names)
@@ -272,7 +299,15 @@ async def test_after_erasure_nothing_of_the_person_is_left_and_the_ledger_balanc
     erased = await alice.press(app.bot.actions.encode(asked.actions[0]))
     assert isinstance(erased, Private) and "erased" in erased.text
 
-    needles = (ALICE.user_id, ALICE_NAME, ALICE_EMAIL, ALICE_PROMPT, alice_id, "alice-slack")
+    needles = (
+        ALICE.user_id,
+        ALICE_NAME,
+        ALICE_EMAIL,
+        ALICE_PROMPT,
+        alice_id,
+        "alice-slack",
+        ALICE_CUSTOMER,
+    )
     after = await rows_of(app)
     assert mentions(after, needles) == []
     # Not in the database's own files either (SQLite: the file and its WAL).
@@ -429,12 +464,14 @@ async def test_erasure_asks_the_payments_port_to_erase_the_customer(chat: Chat, 
     erased: list[str] = []
 
     class Payments:
-        async def erase_customer(self, account_id: str) -> None:
-            assert await count_rows(app, "accounts", f"id = '{account_id}'") == 1
-            erased.append(account_id)
+        async def erase_customer(self, customer_id: str) -> None:
+            erased.append(customer_id)
 
     alice = Person(chat, ALICE)
     account_id = await alice.account_id()
+    async with app.uow_factory() as uow:
+        await uow.payments.set_customer(account_id, "stripe", "cus_Alice01", utcnow())
+        await uow.commit()
     eraser = Eraser(
         uow_factory=app.uow_factory,
         credits=app.credits,
@@ -445,5 +482,6 @@ async def test_erasure_asks_the_payments_port_to_erase_the_customer(chat: Chat, 
         payments=Payments(),
     )
     await eraser.erase(account_id, via="operator")
-    assert erased == [account_id]
+    assert erased == ["cus_Alice01"]
     assert await count_rows(app, "accounts", f"id = '{account_id}'") == 0
+    assert await count_rows(app, "payment_customers") == 0

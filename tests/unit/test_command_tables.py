@@ -21,6 +21,7 @@ EXAMPLES = {
     "/credits": "/credits",
     "/help": "/help",
     "/history": "/history 2",
+    "/buy": "/buy starter",
     "/forget": "/forget img_1",
     "/privacy": "/privacy",
     "/privacy export": "/privacy export",

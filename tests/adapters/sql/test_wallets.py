@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sql.tables import accounts, wallets
 from adapters.sql.uow import SqlUnitOfWorkFactory
-from core.model import Wallet, WalletKind
+from core.model import Movement, PostResult, Wallet, WalletKind
 from tests.adapters.sql.builders import T0, at, new_account
 
 
@@ -68,16 +69,27 @@ async def test_an_unknown_wallet_is_none(uow_factory: SqlUnitOfWorkFactory) -> N
         assert await uow.wallets.get("wal_nobody") is None
 
 
-async def test_the_database_itself_refuses_a_negative_wallet_balance(
+async def test_only_a_refunds_clawback_takes_a_balance_below_zero(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
-    account = await new_account(uow_factory, credits=1)
-
-    with pytest.raises(IntegrityError, match="balance_not_negative"):
-        async with uow_factory.engine.begin() as connection:
-            await connection.execute(
-                update(wallets).where(wallets.c.id == account.wallet_id).values(balance=-1)
-            )
+    account = await new_account(uow_factory, credits=3)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    async with uow_factory() as uow:
+        spent = await uow.ledger.post(account.wallet_id, Movement.RESERVE, -4, "spend", now)
+        clawed = await uow.ledger.post(
+            account.wallet_id, Movement.REFUND, -5, "claw", now, allow_debt=True
+        )
+        again = await uow.ledger.post(account.wallet_id, Movement.RESERVE, -1, "spend2", now)
+        topped = await uow.ledger.post(account.wallet_id, Movement.PURCHASE, 1, "buy", now)
+        balance = await uow.ledger.balance(account.wallet_id)
+        await uow.commit()
+    assert (spent, clawed, again, topped) == (
+        PostResult.INSUFFICIENT,
+        PostResult.POSTED,
+        PostResult.INSUFFICIENT,
+        PostResult.POSTED,
+    )
+    assert balance == 3 - 5 + 1
 
 
 @pytest.mark.parametrize(

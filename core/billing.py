@@ -1,0 +1,310 @@
+"""Buying credits: the catalogue, checkout links, and payment events applied to the ledger
+exactly once, whatever a payment provider delivers, however often, in whatever order."""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from core import messages
+from core.commands import Buy
+from core.context import Context
+from core.errors import BadInput
+from core.model import Movement, PostResult
+from core.ports import Checkout, Clock, UnitOfWork, UnitOfWorkFactory
+from core.replies import Document, Private, Reply, Section
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """Credits bought once."""
+
+    name: str
+    credits: int
+    price: str  # as people read it: "€5"
+    price_id: str  # Stripe
+    sku_id: str = ""  # Discord's store (a consumable SKU)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Credits every month while the subscription lasts."""
+
+    name: str
+    credits: int  # per billing period
+    price: str  # "€15 a month"
+    price_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    packs: Mapping[str, Pack]
+    plans: Mapping[str, Plan]
+
+    def item(self, name: str) -> Pack | Plan | None:
+        return self.packs.get(name) or self.plans.get(name)
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    """Packs and plans from a TOML file; raises ``ValueError`` naming what is wrong."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        packs = {
+            str(p["name"]): Pack(
+                str(p["name"]),
+                int(p["credits"]),
+                str(p["price"]),
+                str(p["stripe_price"]),
+                str(p.get("discord_sku", "")),
+            )
+            for p in data.get("packs", ())
+        }
+        plans = {
+            str(p["name"]): Plan(
+                str(p["name"]), int(p["credits"]), str(p["price"]), str(p["stripe_price"])
+            )
+            for p in data.get("plans", ())
+        }
+    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"{path}: not a valid billing catalogue ({error})") from None
+    if set(packs) & set(plans):
+        raise ValueError(f"{path}: a pack and a plan share a name")
+    return Catalogue(packs, plans)
+
+
+class PaymentKind(StrEnum):
+    """What a verified payment event means for the ledger."""
+
+    PAID = "paid"  # a one-time purchase is paid (checkout completed, or its async payment)
+    PAYMENT_FAILED = "payment_failed"  # an async payment or a renewal failed
+    PERIOD_PAID = "period_paid"  # a plan's invoice is paid: its credits for the period
+    SUBSCRIPTION = "subscription"  # a subscription's status changed (or it started)
+    REFUNDED = "refunded"  # a charge was refunded (cumulatively ``amount_refunded``)
+    DISPUTED = "disputed"  # a charge is disputed: spending freezes
+    DISPUTE_CLOSED = "dispute_closed"  # resolved: won thaws, lost keeps the clawback
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentEvent:
+    """A payment provider's event, verified and read by its adapter.
+
+    ``purchase`` names what was paid once (a checkout session, an invoice, an
+    entitlement): the ledger key of its grant, so a grant happens once whatever the
+    number of events that report it. ``charge`` links refunds and disputes to it."""
+
+    id: str  # the provider's event id: each is applied once
+    kind: PaymentKind
+    provider: str  # stripe, discord
+    account_id: str = ""
+    item: str = ""  # a pack or plan name
+    purchase: str = ""  # checkout session, invoice or entitlement id
+    charge: str = ""  # the payment (Stripe: payment intent) that refunds and disputes name
+    amount: int = 0  # smallest currency unit, as paid
+    amount_refunded: int = 0  # cumulative, as Stripe reports it
+    customer: str = ""
+    subscription: str = ""
+    status: str = ""  # subscription status, or dispute status
+    created: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What applying an event did."""
+
+    duplicate: bool = False
+    credits: int = 0  # granted (positive) or clawed back (negative)
+    note: str = ""
+
+
+class Billing:
+    """Answers /buy and applies payment events to the ledger."""
+
+    def __init__(
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        catalogue: Catalogue,
+        checkout: Checkout | None,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow_factory
+        self.catalogue = catalogue
+        self._checkout = checkout
+        self._clock = clock
+
+    # --- /buy --------------------------------------------------------------------------
+    async def buy(self, context: Context, command: Buy) -> Reply:
+        if self._checkout is None:
+            raise BadInput(messages.BILLING_NOT_CONFIGURED)
+        name = command.item.strip().lower()
+        account = context.account
+        if not name:
+            return self._offer()
+        async with self._uow(readonly=True) as uow:
+            customer = await uow.payments.customer(account.id)
+        if name == "portal":
+            if customer is None or not customer.subscription:
+                raise BadInput(messages.BUY_NO_PLAN)
+            link = await self._checkout.portal(customer.customer_id)
+            return Private(messages.BUY_PORTAL, link=link)
+        item = self.catalogue.item(name)
+        if item is None:
+            raise BadInput(messages.BUY_UNKNOWN.format(name=name, known=self._names()))
+        link = await self._checkout.checkout(
+            account_id=account.id,
+            wallet_id=account.wallet_id,
+            item=item,
+            customer_id=customer.customer_id if customer else None,
+        )
+        text = (
+            messages.BUY_PACK.format(credits=item.credits, name=item.name, price=item.price)
+            if isinstance(item, Pack)
+            else messages.BUY_PLAN.format(credits=item.credits, name=item.name, price=item.price)
+        )
+        return Private(text, link=link)
+
+    def _names(self) -> str:
+        return ", ".join([*self.catalogue.packs, *self.catalogue.plans])
+
+    def _offer(self) -> Reply:
+        packs = "\n".join(
+            messages.BUY_OFFER_PACK.format(name=p.name, credits=p.credits, price=p.price)
+            for p in self.catalogue.packs.values()
+        )
+        plans = "\n".join(
+            messages.BUY_OFFER_PLAN.format(name=p.name, credits=p.credits, price=p.price)
+            for p in self.catalogue.plans.values()
+        )
+        sections = [Section(messages.BUY_PACKS, packs)] if packs else []
+        if plans:
+            sections.append(Section(messages.BUY_PLANS, plans))
+        return Document(messages.BUY_TITLE, tuple(sections))
+
+    # --- events ------------------------------------------------------------------------
+    async def apply(self, event: PaymentEvent) -> Applied:
+        """Apply one verified event, once: a repeat of its id changes nothing, and each
+        effect is keyed by what it is about, so repeats under other ids change nothing
+        either."""
+        now = self._clock()
+        async with self._uow() as uow:
+            if not await uow.payments.first_sight(event.provider, event.id, event.kind.value, now):
+                return Applied(duplicate=True)
+            applied = await self._apply(uow, event, now)
+            await uow.commit()
+        if applied.credits:
+            log.info(
+                "%s event %s: %+d credits (%s)",
+                event.provider,
+                event.id,
+                applied.credits,
+                event.kind,
+            )
+        return applied
+
+    async def _apply(self, uow: UnitOfWork, event: PaymentEvent, now: datetime) -> Applied:
+        if event.customer and event.account_id:
+            await uow.payments.set_customer(event.account_id, event.provider, event.customer, now)
+        if event.kind is PaymentKind.SUBSCRIPTION and event.account_id:
+            await uow.payments.set_subscription(
+                event.account_id, event.subscription, event.status, now
+            )
+            return Applied(note=event.status)
+        if event.kind in (PaymentKind.PAID, PaymentKind.PERIOD_PAID):
+            return await self._grant(uow, event, now)
+        if event.kind is PaymentKind.REFUNDED:
+            return await self._claw_back(uow, event, now)
+        if event.kind is PaymentKind.DISPUTED:
+            return await self._freeze(uow, event, now, frozen=True)
+        if event.kind is PaymentKind.DISPUTE_CLOSED:
+            thawed = await self._freeze(uow, event, now, frozen=False)
+            purchase = await uow.payments.purchase_by_charge(event.provider, event.charge)
+            if event.status == "lost" and purchase is not None:  # the bank took it all back
+                return await self._claw_back(
+                    uow, replace(event, amount_refunded=purchase.amount), now
+                )
+            return thawed
+        return Applied(note=event.kind.value)
+
+    async def _grant(self, uow: UnitOfWork, event: PaymentEvent, now: datetime) -> Applied:
+        item = self.catalogue.item(event.item)
+        if item is None or not event.account_id or not event.purchase:
+            log.warning("%s event %s names no known purchase", event.provider, event.id)
+            return Applied(note="unknown purchase")
+        account = await uow.accounts.get(event.account_id)
+        if account is None:  # erased since: its money is the operator's to refund
+            log.warning(
+                "%s event %s is for an account that no longer exists", event.provider, event.id
+            )
+            return Applied(note="no such account")
+        result = await uow.ledger.post(
+            account.wallet_id,
+            Movement.PURCHASE,
+            item.credits,
+            f"{event.provider}:purchase:{event.purchase}",
+            now,
+            account_id=account.id,
+            reason=messages.LEDGER_BOUGHT.format(credits=item.credits, name=item.name),
+        )
+        await uow.payments.record_purchase(
+            purchase=event.purchase,
+            provider=event.provider,
+            account_id=account.id,
+            wallet_id=account.wallet_id,
+            charge=event.charge,
+            credits=item.credits,
+            amount=event.amount,
+            now=now,
+        )
+        if result is PostResult.DUPLICATE:
+            return Applied(note="granted before")
+        return Applied(credits=item.credits)
+
+    async def _claw_back(self, uow: UnitOfWork, event: PaymentEvent, now: datetime) -> Applied:
+        """Take back the credits of the newly refunded part: the cumulative refunded
+        amount minus what earlier refund events took back already."""
+        purchase = await uow.payments.purchase_by_charge(event.provider, event.charge)
+        if purchase is None or purchase.amount <= 0:
+            log.warning("%s refund %s matches no purchase", event.provider, event.id)
+            return Applied(note="unknown charge")
+        refunded = min(event.amount_refunded, purchase.amount)
+        if refunded <= purchase.refunded:
+            return Applied(note="refunded before")
+        owed = purchase.credits * refunded // purchase.amount
+        take = owed - purchase.credits_back
+        await uow.payments.set_refunded(purchase.purchase, refunded, owed)
+        if take <= 0:
+            return Applied()
+        await uow.ledger.post(
+            purchase.wallet_id,
+            Movement.REFUND,
+            -take,
+            f"{event.provider}:refund:{purchase.purchase}:{refunded}",
+            now,
+            account_id=purchase.account_id,
+            reason=messages.LEDGER_REFUNDED.format(credits=take),
+            allow_debt=True,
+        )
+        return Applied(credits=-take)
+
+    async def _freeze(
+        self, uow: UnitOfWork, event: PaymentEvent, now: datetime, *, frozen: bool
+    ) -> Applied:
+        purchase = await uow.payments.purchase_by_charge(event.provider, event.charge)
+        if purchase is None:
+            return Applied(note="unknown charge")
+        await uow.payments.set_frozen(purchase.wallet_id, frozen, now)
+        return Applied(note="frozen" if frozen else "thawed")
+
+
+def event_summary(event: PaymentEvent) -> dict[str, Any]:
+    """What is kept of an event (its id and kind): nothing of cards or addresses."""
+    return {"id": event.id, "kind": event.kind.value, "provider": event.provider}
