@@ -18,7 +18,7 @@ from core.context import Context
 from core.errors import BadInput
 from core.model import Movement, PostResult
 from core.ports import Checkout, Clock, UnitOfWork, UnitOfWorkFactory
-from core.replies import Document, Private, Reply, Section
+from core.replies import Offer, OfferItem, Private, Reply
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,10 @@ class Catalogue:
 
     def item(self, name: str) -> Pack | Plan | None:
         return self.packs.get(name) or self.plans.get(name)
+
+    def by_sku(self, sku: str) -> Pack | None:
+        """The pack sold as this Discord SKU."""
+        return next((p for p in self.packs.values() if sku and p.sku_id == sku), None)
 
 
 def load_catalogue(path: Path) -> Catalogue:
@@ -176,18 +180,18 @@ class Billing:
         return ", ".join([*self.catalogue.packs, *self.catalogue.plans])
 
     def _offer(self) -> Reply:
-        packs = "\n".join(
-            messages.BUY_OFFER_PACK.format(name=p.name, credits=p.credits, price=p.price)
-            for p in self.catalogue.packs.values()
+        return Offer(
+            items=(
+                *(
+                    OfferItem(p.name, p.credits, p.price, sku=p.sku_id)
+                    for p in self.catalogue.packs.values()
+                ),
+                *(
+                    OfferItem(p.name, p.credits, p.price, monthly=True)
+                    for p in self.catalogue.plans.values()
+                ),
+            )
         )
-        plans = "\n".join(
-            messages.BUY_OFFER_PLAN.format(name=p.name, credits=p.credits, price=p.price)
-            for p in self.catalogue.plans.values()
-        )
-        sections = [Section(messages.BUY_PACKS, packs)] if packs else []
-        if plans:
-            sections.append(Section(messages.BUY_PLANS, plans))
-        return Document(messages.BUY_TITLE, tuple(sections))
 
     # --- events ------------------------------------------------------------------------
     async def apply(self, event: PaymentEvent) -> Applied:

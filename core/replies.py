@@ -117,6 +117,18 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class OfferItem:
+    """Something /buy sells: a pack (once) or a plan (every month). ``sku`` is the same
+    pack in Discord's store, where Discord wants it offered too."""
+
+    name: str
+    credits: int
+    price: str
+    monthly: bool = False
+    sku: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     """One part of a document: a heading and its text (plain, with line breaks)."""
 
@@ -262,6 +274,18 @@ class Document:
     notice: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """What there is to buy (``/buy`` alone): each adapter lays it out, with the
+    platform's own purchase buttons where it has a store (Discord)."""
+
+    kind: ClassVar[str] = "offer"
+    audience: ClassVar[Audience] = Audience.REQUESTER
+    items: tuple[OfferItem, ...]
+    actions: tuple[Action, ...] = ()
+    notice: str = ""
+
+
 Reply = (
     Text
     | Private
@@ -274,6 +298,7 @@ Reply = (
     | Guide
     | Gallery
     | Document
+    | Offer
 )
 
 _KINDS: dict[str, type[Reply]] = {
@@ -290,6 +315,7 @@ _KINDS: dict[str, type[Reply]] = {
         Guide,
         Gallery,
         Document,
+        Offer,
     )
 }
 _PARTS: dict[str, type[Any]] = {
@@ -303,6 +329,7 @@ _PARTS: dict[str, type[Any]] = {
         Choice,
         HistoryEntry,
         Section,
+        OfferItem,
     )
 }
 
