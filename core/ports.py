@@ -474,6 +474,10 @@ class PaymentRepository(Protocol):
 
     async def frozen(self, wallet_id: str) -> bool: ...
 
+    async def purge_events(self, before: datetime) -> int:
+        """Forget event ids received before ``before``; returns how many."""
+        ...
+
 
 class Checkout(Protocol):
     """A payment provider's hosted pages: checkout for a pack or plan, and the portal

@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 #: Temporary processing copies of uploads: gone within this long of their last use.
 UPLOADS_KEPT = timedelta(hours=24)
 ACCESS_LOG_KEPT = timedelta(days=90)
+#: Payment event ids, kept to apply each once: providers redeliver for days, not weeks
+#: (Stripe: 3 days), and every grant is keyed by its purchase besides.
+PAYMENT_EVENTS_KEPT = timedelta(days=30)
 #: Half-written files of a failed write are left alone this long (a write may be going on).
 LEFTOVERS_KEPT = timedelta(hours=1)
 _KINDS = ("uploads", "images", "exports")
@@ -32,6 +35,7 @@ class Swept:
     confirmations: int = 0
     leftovers: int = 0
     erased_accounts_files: int = 0
+    payment_events: int = 0
 
     def lines(self) -> list[str]:
         return [
@@ -41,6 +45,7 @@ class Swept:
             f"expired confirmations: {self.confirmations}",
             f"half-written files: {self.leftovers}",
             f"files of erased accounts: {self.erased_accounts_files}",
+            f"payment event ids older than 30 days: {self.payment_events}",
         ]
 
     @property
@@ -52,6 +57,7 @@ class Swept:
             + self.confirmations
             + self.leftovers
             + self.erased_accounts_files
+            + self.payment_events
         )
 
 
@@ -67,6 +73,7 @@ class Sweeper:
         async with self._uow() as uow:
             swept.access_log = await uow.privacy.purge_access_log(now - ACCESS_LOG_KEPT)
             swept.confirmations = await uow.privacy.purge_confirmations(now)
+            swept.payment_events = await uow.payments.purge_events(now - PAYMENT_EVENTS_KEPT)
             expired = await uow.privacy.expired_exports(now)
             for export in expired:
                 await uow.privacy.delete_export(export.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.conflicts import insert_unless_conflict
@@ -147,6 +147,12 @@ class SqlPaymentRepository:
             .where(wallets.c.id == wallet_id)
             .values(frozen_at=now if frozen else None)
         )
+
+    async def purge_events(self, before: datetime) -> int:
+        gone = await self._connection.execute(
+            delete(payment_events).where(payment_events.c.received_at < before)
+        )
+        return int(gone.rowcount or 0)
 
     async def frozen(self, wallet_id: str) -> bool:
         value = await self._connection.scalar(
