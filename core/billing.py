@@ -215,9 +215,10 @@ class Billing:
         return applied
 
     async def _apply(self, uow: UnitOfWork, event: PaymentEvent, now: datetime) -> Applied:
-        if event.customer and event.account_id:
+        known = bool(event.account_id) and await uow.accounts.get(event.account_id) is not None
+        if event.customer and known:
             await uow.payments.set_customer(event.account_id, event.provider, event.customer, now)
-        if event.kind is PaymentKind.SUBSCRIPTION and event.account_id:
+        if event.kind is PaymentKind.SUBSCRIPTION and known:
             await uow.payments.set_subscription(
                 event.account_id, event.subscription, event.status, now
             )
