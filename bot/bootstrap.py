@@ -39,15 +39,17 @@ from core.jobs import JobHandler, RetryPolicy, Worker, release_orphaned
 from core.links import Links
 from core.outbox import Deliveries, Outbox, OutboxPolicy
 from core.policy import Policy, load_policy
-from core.ports import BlobStore, Checkout, Describer, ImageProvider, Moderator
+from core.ports import BlobStore, Describer, ImageProvider, Moderator
 from core.privacy import Eraser, Privacy
 from core.queueing import Enqueuer
 from core.sources import Sources
 from core.sweep import Sweeper
+from core.teams import Teams
 from core.templates import Catalog, load_catalog
 
 if TYPE_CHECKING:
     from adapters.discord.setup import DiscordSide
+    from adapters.payments.stripe import StripeCheckout
     from adapters.slack.setup import SlackSide
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,7 @@ class App:
     eraser: Eraser
     slack: SlackSide | None = None
     discord: DiscordSide | None = None
+    stripe: StripeCheckout | None = None  # its webhook completes some events through it
     workers: list[Worker] = field(default_factory=list)
     swept_at: datetime | None = None
 
@@ -244,7 +247,7 @@ def build_deliveries(
     return deliveries
 
 
-def build_checkout(settings: Settings, stack: AsyncExitStack) -> Checkout | None:
+def build_checkout(settings: Settings, stack: AsyncExitStack) -> StripeCheckout | None:
     """Stripe's hosted checkout when ``STRIPE_API_KEY`` is set."""
     if not settings.stripe_api_key:
         return None
@@ -306,10 +309,13 @@ async def bootstrap(
         )
         catalog = load_catalog(CONFIG_DIR / "templates.toml")
         policy = load_policy(CONFIG_DIR / "privacy.toml")
+        teams = Teams(uow_factory=uow_factory, clock=utcnow)
+        checkout = build_checkout(settings, stack)
         billing = Billing(
             uow_factory=uow_factory,
+            teams=teams,
             catalogue=load_catalogue(CONFIG_DIR / "billing.toml"),
-            checkout=build_checkout(settings, stack),
+            checkout=checkout,
             clock=utcnow,
         )
         credits = Credits(utcnow, settings.free_credits, IdentityHasher(secret), policy.version)
@@ -411,6 +417,7 @@ async def bootstrap(
             outbox=outbox,
             privacy=privacy,
             billing=billing,
+            teams=teams,
             wake_workers=wake_workers,
         )
         yield App(
@@ -433,5 +440,6 @@ async def bootstrap(
             eraser=eraser,
             slack=slack,
             discord=discord,
+            stripe=checkout,
             workers=workers,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from core import messages
@@ -12,6 +13,7 @@ from core.billing import Billing
 from core.commands import (
     Buy,
     Cancel,
+    CapCredits,
     Command,
     DeleteMe,
     Describe,
@@ -28,7 +30,10 @@ from core.commands import (
     PrivacyRestrict,
     Reformat,
     Reroll,
+    ShareCredits,
     ShowCredits,
+    TeamCredits,
+    UseCredits,
 )
 from core.context import Claim, Context
 from core.credits import Credits
@@ -55,9 +60,13 @@ from core.replies import (
     Templates,
     Text,
 )
+from core.teams import Teams
 from core.templates import Catalog
 
 log = logging.getLogger(__name__)
+
+#: Commands that hold credits: they spend the team's when the person chose that.
+_SPENDING = (Imagine, Describe, Reroll, Reformat)
 
 Handler = Callable[[Context, Any], Awaitable[Reply]]
 
@@ -80,6 +89,7 @@ class Bot:
         outbox: Outbox,
         privacy: Privacy,
         billing: Billing,
+        teams: Teams,
         wake_workers: Callable[[], None] = lambda: None,
     ) -> None:
         self._uow = uow_factory
@@ -93,6 +103,7 @@ class Bot:
         self._wake = wake_workers
         self.privacy = privacy
         self.billing = billing
+        self.teams = teams
         self._handlers: dict[type[Any], Handler] = {
             Imagine: generation.imagine,
             Reroll: generation.reroll,
@@ -112,6 +123,10 @@ class Bot:
             PrivacyObject: privacy.object,
             DeleteMe: privacy.delete_me,
             Buy: billing.buy,
+            TeamCredits: teams.show,
+            UseCredits: teams.use,
+            ShareCredits: teams.share,
+            CapCredits: teams.cap,
         }
 
     async def handle(
@@ -131,7 +146,17 @@ class Bot:
                 first, claim = await self._idempotency.claim(scoped, account.id)
                 if first is not None:
                     return first
-            context = Context(account, address, claim, requester.tenant)
+            context = Context(
+                account,
+                address,
+                claim,
+                requester.tenant,
+                requester.platform,
+                requester.manager,
+            )
+            if isinstance(command, _SPENDING):
+                spending = await self.teams.spending(account, requester.platform, requester.tenant)
+                context = replace(context, wallet_id=spending.wallet_id, cap=spending.cap)
             reply = await self._answer(context, command)
             reply = await self.privacy.after(account, command, requester.platform, reply)
         except ClaimLost:  # presumed dead, this request was taken over: its answer wins

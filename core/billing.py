@@ -16,9 +16,10 @@ from core import messages
 from core.commands import Buy
 from core.context import Context
 from core.errors import BadInput
-from core.model import Movement, PostResult
+from core.model import Movement, PostResult, WalletKind
 from core.ports import Checkout, Clock, UnitOfWork, UnitOfWorkFactory
 from core.replies import Offer, OfferItem, Private, Reply
+from core.teams import Teams
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ class PaymentEvent:
     kind: PaymentKind
     provider: str  # stripe, discord
     account_id: str = ""
+    wallet_id: str = ""  # where the credits go (a team's wallet); the account's own if empty
     item: str = ""  # a pack or plan name
     purchase: str = ""  # checkout session, invoice or entitlement id
     charge: str = ""  # the payment (Stripe: payment intent) that refunds and disputes name
@@ -127,6 +129,9 @@ class Applied:
     duplicate: bool = False
     credits: int = 0  # granted (positive) or clawed back (negative)
     note: str = ""
+    # The event names a purchase of ours not applied yet (delivered out of order): it
+    # was neither applied nor remembered, so the provider's redelivery applies it.
+    later: bool = False
 
 
 class Billing:
@@ -138,9 +143,11 @@ class Billing:
         uow_factory: UnitOfWorkFactory,
         catalogue: Catalogue,
         checkout: Checkout | None,
+        teams: Teams,
         clock: Clock,
     ) -> None:
         self._uow = uow_factory
+        self._teams = teams
         self.catalogue = catalogue
         self._checkout = checkout
         self._clock = clock
@@ -163,9 +170,14 @@ class Billing:
         item = self.catalogue.item(name)
         if item is None:
             raise BadInput(messages.BUY_UNKNOWN.format(name=name, known=self._names()))
+        wallet_id = account.wallet_id
+        if command.team:
+            if not isinstance(item, Pack):
+                raise BadInput(messages.BUY_TEAM_PACKS_ONLY)
+            wallet_id = await self._teams.team_wallet(context)
         link = await self._checkout.checkout(
             account_id=account.id,
-            wallet_id=account.wallet_id,
+            wallet_id=wallet_id,
             item=item,
             customer_id=customer.customer_id if customer else None,
         )
@@ -203,6 +215,8 @@ class Billing:
             if not await uow.payments.first_sight(event.provider, event.id, event.kind.value, now):
                 return Applied(duplicate=True)
             applied = await self._apply(uow, event, now)
+            if applied.later:  # rolled back, first sight included
+                return applied
             await uow.commit()
         if applied.credits:
             log.info(
@@ -250,8 +264,13 @@ class Billing:
                 "%s event %s is for an account that no longer exists", event.provider, event.id
             )
             return Applied(note="no such account")
+        wallet = account.wallet_id
+        if event.wallet_id and event.wallet_id != wallet:
+            team = await uow.wallets.get(event.wallet_id)
+            if team is not None and team.kind is WalletKind.TEAM:
+                wallet = team.id
         result = await uow.ledger.post(
-            account.wallet_id,
+            wallet,
             Movement.PURCHASE,
             item.credits,
             f"{event.provider}:purchase:{event.purchase}",
@@ -263,7 +282,7 @@ class Billing:
             purchase=event.purchase,
             provider=event.provider,
             account_id=account.id,
-            wallet_id=account.wallet_id,
+            wallet_id=wallet,
             charge=event.charge,
             credits=item.credits,
             amount=event.amount,
@@ -279,7 +298,9 @@ class Billing:
         purchase = await uow.payments.purchase_by_charge(event.provider, event.charge)
         if purchase is None or purchase.amount <= 0:
             log.warning("%s refund %s matches no purchase", event.provider, event.id)
-            return Applied(note="unknown charge")
+            # A refund naming one of our accounts is for a purchase still to come.
+            later = purchase is None and bool(event.account_id)
+            return Applied(note="unknown charge", later=later)
         refunded = min(event.amount_refunded, purchase.amount)
         if refunded <= purchase.refunded:
             return Applied(note="refunded before")

@@ -173,6 +173,42 @@ class Buy:
     name: ClassVar[str] = "buy"
 
     item: str = ""
+    team: bool = False  # for the team's shared credits (managers only)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamCredits:
+    """The workspace's or server's shared credits: balance, rules, your use this month."""
+
+    name: ClassVar[str] = "credits team"
+
+
+@dataclass(frozen=True, slots=True)
+class UseCredits:
+    """Spend from the team's shared credits (``team``) or your own (``personal``)."""
+
+    name: ClassVar[str] = "credits use"
+
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShareCredits:
+    """A manager lets members spend the team's credits, or stops it."""
+
+    name: ClassVar[str] = "credits share"
+
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CapCredits:
+    """A manager sets how many team credits each member may spend a month (``None``:
+    no cap)."""
+
+    name: ClassVar[str] = "credits cap"
+
+    limit: int | None
 
 
 Command = (
@@ -194,6 +230,10 @@ Command = (
     | PrivacyObject
     | DeleteMe
     | Buy
+    | TeamCredits
+    | UseCredits
+    | ShareCredits
+    | CapCredits
 )
 
 #: Every command core knows, by name: each chat adapter offers exactly these. A name
@@ -219,5 +259,9 @@ COMMANDS: dict[str, type[Command]] = {
         PrivacyObject,
         DeleteMe,
         Buy,
+        TeamCredits,
+        UseCredits,
+        ShareCredits,
+        CapCredits,
     )
 }

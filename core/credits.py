@@ -67,7 +67,14 @@ class Credits:
         return await uow.ledger.post(wallet_id, kind, amount, key, self._clock(), reason=reason)
 
     async def reserve(
-        self, uow: UnitOfWork, wallet_id: str, job_id: str, cost: int, account_id: str
+        self,
+        uow: UnitOfWork,
+        wallet_id: str,
+        job_id: str,
+        cost: int,
+        account_id: str,
+        *,
+        cap: int | None = None,
     ) -> None:
         """Hold ``cost`` for a job; raises ``InsufficientCredits`` and changes nothing. A
         free job holds nothing (and its settling posts nothing)."""
@@ -75,6 +82,14 @@ class Credits:
             return
         if await uow.payments.frozen(wallet_id):
             raise InsufficientCredits(messages.WALLET_FROZEN)
+        if cap is not None:  # a team's wallet, with a monthly cap per member
+            now = self._clock()
+            start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            used = await uow.wallets.spent(wallet_id, account_id, start)
+            if used + cost > cap:
+                raise InsufficientCredits(
+                    messages.OVER_TEAM_CAP.format(cap=cap, used=used, cost=cost)
+                )
         result = await uow.ledger.post(
             wallet_id,
             Movement.RESERVE,

@@ -47,6 +47,7 @@ class Requester:
     user_id: str
     display_name: str = ""
     namespace: str = ""
+    manager: bool = False  # may manage the tenant's shared credits (workspace admin, …)
 
     @property
     def identity(self) -> Identity:

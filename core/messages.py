@@ -148,6 +148,10 @@ COMMAND_SUMMARIES = {
     "privacy object": "object to optional processing such as analytics",
     "delete-me": "erase your account and everything of yours, after a confirmation",
     "buy": "buy credits: a pack, a monthly plan, or your billing portal",
+    "credits team": "the team's shared credits, its rules, and your use this month",
+    "credits use": "spend the team's shared credits or your own",
+    "credits share": "managers: let members spend the team's credits, or stop it",
+    "credits cap": "managers: how many team credits each member may spend a month",
 }
 TEMPLATES_HEADER = "Templates (name, default format, description):"
 FORMATS_HEADER = "Formats:"
@@ -277,3 +281,35 @@ IN_DEBT = (
     "Your balance is {balance} credits after a refund, so nothing can be spent until it is "
     "above zero again; /buy tops it up."
 )
+
+# --- team credits ----------------------------------------------------------
+TEAM_TITLE = "Shared credits of this {where}"
+TEAM_BALANCE = "Balance"
+TEAM_BALANCE_TEXT = "{balance} credits"
+TEAM_RULES = "Rules"
+TEAM_SHARING_ON = "Members may spend them (/credits use team)."
+TEAM_SHARING_OFF = "Members may not spend them yet; a manager turns that on with /credits share on."
+TEAM_CAP = "Each member may spend {cap} a month."
+TEAM_NO_CAP = "No monthly cap per member."
+TEAM_YOURS = "You"
+TEAM_YOURS_TEXT = "You spend {source} credits; this month you used {used} of the team's."
+TEAM_RECENT = "Last movements (UTC)"
+TEAM_NO_MOVEMENTS = "No movements yet."
+TEAM_ONLY_MANAGERS = "Only a workspace admin or server manager can change the team's credits."
+TEAM_NOT_HERE = "Shared credits belong to a Slack workspace or Discord server; use them there."
+TEAM_SOURCE_UNKNOWN = "Choose team or personal, not {source}."
+TEAM_USING = "You now spend {source} credits here."
+TEAM_USING_BUT_CLOSED = (
+    "You will spend the team's credits once a manager lets members (/credits share on); "
+    "until then your own."
+)
+TEAM_SHARING_NOW_ON = "Members may now spend the team's credits (/credits use team)."
+TEAM_SHARING_NOW_OFF = "Members can no longer spend the team's credits."
+TEAM_CAP_SET = "Each member may now spend at most {cap} team credits a month."
+TEAM_CAP_OFF = "There is no monthly cap per member any more."
+TEAM_CAP_BAD = "A cap is a whole number of credits from 1, or off."
+OVER_TEAM_CAP = (
+    "Your team lets each member spend {cap} credits a month; you have used {used}, and this "
+    "costs {cost}. Switch to your own credits with /credits use personal."
+)
+BUY_TEAM_PACKS_ONLY = "A team buys packs; plans are for people."

@@ -271,3 +271,11 @@ class Purchase:
     amount: int
     refunded: int = 0  # smallest currency unit, cumulative
     credits_back: int = 0  # credits taken back for refunds so far
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRules:
+    """Whether members may spend a team wallet, and how much each may a month."""
+
+    sharing: bool = False
+    member_cap: int | None = None

@@ -24,6 +24,7 @@ from core.model import (
     PrivacyRequest,
     Purchase,
     ReplyAddress,
+    TeamRules,
     Wallet,
 )
 from core.replies import Reply
@@ -166,6 +167,31 @@ class WalletRepository(Protocol):
 
     async def team(self, platform: str, tenant: str, now: datetime) -> Wallet:
         """The shared wallet of a Slack workspace or Discord guild, created if new."""
+        ...
+
+    async def find_team(self, platform: str, tenant: str) -> Wallet | None: ...
+
+    async def rules(self, wallet_id: str) -> TeamRules: ...
+
+    async def set_rules(
+        self, wallet_id: str, now: datetime, *, sharing: bool | None = None, cap: int | None = -1
+    ) -> None:
+        """Change a team wallet's rules; ``cap=None`` removes the cap, ``-1`` keeps it."""
+        ...
+
+    async def source(self, account_id: str, platform: str, tenant: str) -> str:
+        """Which credits the person spends there: ``team`` or ``personal`` (the default)."""
+        ...
+
+    async def choose(
+        self, account_id: str, platform: str, tenant: str, source: str, now: datetime
+    ) -> None: ...
+
+    async def spent(
+        self, wallet_id: str, account_id: str, since: datetime, *, lock: bool = True
+    ) -> int:
+        """Credits the person spent from the wallet since ``since`` (holds count, returns
+        do not); with ``lock`` (in a writing unit, before a spend), two spends queue."""
         ...
 
 

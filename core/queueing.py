@@ -110,7 +110,7 @@ class Enqueuer:
         job = Job(
             id=job_id,
             account_id=account.id,
-            wallet_id=account.wallet_id,
+            wallet_id=context.wallet_id or account.wallet_id,
             status=JobStatus.QUEUED,
             payload=payload,
             address=replace(context.address, final=True) if private else context.address,
@@ -127,7 +127,9 @@ class Enqueuer:
         )
         try:
             async with self._uow() as uow:
-                await self._credits.reserve(uow, job.wallet_id, job_id, cost, account.id)
+                await self._credits.reserve(
+                    uow, job.wallet_id, job_id, cost, account.id, cap=context.cap
+                )
                 await uow.jobs.add(job)
                 if context.claim is not None:
                     await Idempotency.store(uow, context.claim, progress)

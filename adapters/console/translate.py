@@ -15,6 +15,7 @@ from core import messages
 from core.commands import (
     Buy,
     Cancel,
+    CapCredits,
     Command,
     DeleteMe,
     Describe,
@@ -32,7 +33,10 @@ from core.commands import (
     PrivacyRestrict,
     Reformat,
     Reroll,
+    ShareCredits,
     ShowCredits,
+    TeamCredits,
+    UseCredits,
 )
 from core.errors import BadInput
 
@@ -41,6 +45,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024 + 1
 
 # Details for ``messages.BAD_OPTIONS``: clauses, shown inside its sentence.
 PAGE_NOT_A_NUMBER = "the page is a whole number from 1, like /history 2"
+CAP_NOT_A_NUMBER = "the cap is a whole number of credits from 1, or off"
 NOT_ON_OR_OFF = "{name} takes on or off, not {value}"
 NO_SUCH_SUBCOMMAND = "{name} has no subcommand {word}; the subcommands are {choices}"
 
@@ -257,8 +262,30 @@ async def _delete_me(words: Words, uploads: UploadReader) -> Command:
 async def _buy(words: Words, uploads: UploadReader) -> Command:
     if not words.rest:
         return Buy()
+    if words.rest[0].lower() == "team":
+        (_, item) = _arguments(words, 2)
+        return Buy(item=item.lower(), team=True)
     (item,) = _arguments(words, 1)
     return Buy(item=item.lower())
+
+
+async def _use(words: Words, uploads: UploadReader) -> Command:
+    (source,) = _arguments(words, 1)
+    return UseCredits(source=source.lower())
+
+
+async def _share(words: Words, uploads: UploadReader) -> Command:
+    (on,) = _arguments(words, 1)
+    return ShareCredits(on=_switch(words, on))
+
+
+async def _cap(words: Words, uploads: UploadReader) -> Command:
+    (limit,) = _arguments(words, 1)
+    if limit.lower() == "off":
+        return CapCredits(limit=None)
+    if not (limit.isascii() and limit.isdigit()) or int(limit) < 1:
+        raise _bad(CAP_NOT_A_NUMBER)
+    return CapCredits(limit=int(limit))
 
 
 def _alone(command: Command) -> Builder:
@@ -296,6 +323,10 @@ COMMANDS: dict[str, Syntax] = {
     "/privacy delete": Syntax(DeleteMe, _delete_me),
     "/delete-me": Syntax(DeleteMe, _delete_me),
     "/buy": Syntax(Buy, _buy),
+    "/credits team": Syntax(TeamCredits, _alone(TeamCredits())),
+    "/credits use": Syntax(UseCredits, _use),
+    "/credits share": Syntax(ShareCredits, _share),
+    "/credits cap": Syntax(CapCredits, _cap),
 }
 
 

@@ -30,6 +30,7 @@ from adapters.sql.tables import (
     images,
     jobs,
     ledger,
+    member_wallets,
     payment_customers,
     privacy_requests,
     purchases,
@@ -67,6 +68,7 @@ PERSONAL: Mapping[str, str] = {
     "slack_installations": "identities.json",  # the installer's user id and token
     "payment_customers": "billing.json",
     "purchases": "billing.json",
+    "member_wallets": "credits.json",
 }
 #: Tables that hold nobody's personal data, and why.
 NOT_PERSONAL: Mapping[str, str] = {
@@ -75,6 +77,7 @@ NOT_PERSONAL: Mapping[str, str] = {
     "slack_oauth_states": "random OAuth state values that expire in minutes",
     "alembic_version": "the schema revision",
     "payment_events": "payment providers' event ids and kinds, to apply each once",
+    "team_settings": "a workspace's or server's rules for its shared credits",
 }
 #: What an erasure touches, for the reclaiming of disk space afterwards.
 ERASED_TABLES = tuple(PERSONAL)
@@ -363,6 +366,9 @@ class SqlPrivacyRepository:
                 "movements": await self._rows(
                     ledger, or_(ledger.c.wallet_id == wallet, ledger.c.account_id == account_id)
                 ),
+                "team_choices": await self._rows(
+                    member_wallets, member_wallets.c.account_id == account_id
+                ),
             },
             "generations.json": {
                 "jobs": await self._rows(
@@ -477,6 +483,7 @@ class SqlPrivacyRepository:
         await gone(confirmations, confirmations.c.account_id == account_id)
         await gone(privacy_requests, privacy_requests.c.account_id == account_id)
         await gone(payment_customers, payment_customers.c.account_id == account_id)
+        await gone(member_wallets, member_wallets.c.account_id == account_id)
         # Purchases are bookkeeping: they stay, with the pseudonym.
         await self._run(
             update(purchases).where(purchases.c.wallet_id == wallet).values(wallet_id=new_wallet)

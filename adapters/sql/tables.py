@@ -285,6 +285,27 @@ confirmations = sa.Table(
     sa.Column("expires_at", UtcDateTime(), nullable=False),
 )
 
+team_settings = sa.Table(
+    "team_settings",
+    metadata,
+    # A team wallet's rules: whether members may spend it, and a monthly cap per member.
+    sa.Column("wallet_id", sa.String(), sa.ForeignKey("wallets.id"), primary_key=True),
+    sa.Column("sharing", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("member_cap", sa.Integer(), nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+member_wallets = sa.Table(
+    "member_wallets",
+    metadata,
+    # Which credits a person spends in a workspace or server: ``team`` or ``personal``.
+    sa.Column("account_id", sa.String(), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("platform", sa.String(), primary_key=True),
+    sa.Column("tenant", sa.String(), primary_key=True),
+    sa.Column("source", sa.String(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 payment_events = sa.Table(
     "payment_events",
     metadata,

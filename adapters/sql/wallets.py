@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.accounts import new_id
 from adapters.sql.conflicts import insert_unless_conflict
-from adapters.sql.tables import wallets
-from core.model import Wallet, WalletKind
+from adapters.sql.tables import ledger, member_wallets, team_settings, wallets
+from core.model import TeamRules, Wallet, WalletKind
 
 
 def to_wallet(row: Row[Any]) -> Wallet:
@@ -61,3 +61,83 @@ class SqlWalletRepository:
             )
         ).one()
         return to_wallet(row)
+
+    async def find_team(self, platform: str, tenant: str) -> Wallet | None:
+        row = (
+            await self._connection.execute(
+                select(wallets).where(wallets.c.platform == platform, wallets.c.tenant == tenant)
+            )
+        ).first()
+        return None if row is None else to_wallet(row)
+
+    async def rules(self, wallet_id: str) -> TeamRules:
+        row = (
+            await self._connection.execute(
+                select(team_settings).where(team_settings.c.wallet_id == wallet_id)
+            )
+        ).first()
+        return TeamRules() if row is None else TeamRules(row.sharing, row.member_cap)
+
+    async def set_rules(
+        self, wallet_id: str, now: datetime, *, sharing: bool | None = None, cap: int | None = -1
+    ) -> None:
+        current = await self.rules(wallet_id)
+        values = {
+            "sharing": current.sharing if sharing is None else sharing,
+            "member_cap": current.member_cap if cap == -1 else cap,
+            "updated_at": now,
+        }
+        added = insert_unless_conflict(
+            self._connection, team_settings, {"wallet_id": wallet_id, **values}, ("wallet_id",)
+        ).returning(team_settings.c.wallet_id)
+        if (await self._connection.execute(added)).first() is None:
+            await self._connection.execute(
+                update(team_settings).where(team_settings.c.wallet_id == wallet_id).values(values)
+            )
+
+    async def source(self, account_id: str, platform: str, tenant: str) -> str:
+        value = await self._connection.scalar(
+            select(member_wallets.c.source).where(
+                member_wallets.c.account_id == account_id,
+                member_wallets.c.platform == platform,
+                member_wallets.c.tenant == tenant,
+            )
+        )
+        return str(value or "personal")
+
+    async def choose(
+        self, account_id: str, platform: str, tenant: str, source: str, now: datetime
+    ) -> None:
+        key = {"account_id": account_id, "platform": platform, "tenant": tenant}
+        added = insert_unless_conflict(
+            self._connection,
+            member_wallets,
+            {**key, "source": source, "updated_at": now},
+            ("account_id", "platform", "tenant"),
+        ).returning(member_wallets.c.account_id)
+        if (await self._connection.execute(added)).first() is None:
+            await self._connection.execute(
+                update(member_wallets)
+                .where(*(member_wallets.c[name] == value for name, value in key.items()))
+                .values(source=source, updated_at=now)
+            )
+
+    async def spent(
+        self, wallet_id: str, account_id: str, since: datetime, *, lock: bool = True
+    ) -> int:
+        """Holds minus returns: reserves are negative, releases positive, captures zero."""
+        if lock and self._connection.dialect.name == "postgresql":
+            # The person's lock on their spending from this wallet: concurrent spends queue
+            # here, so none can slip past the cap (SQLite's writers queue already).
+            await self._connection.execute(
+                select(wallets.c.id).where(wallets.c.id == wallet_id).with_for_update()
+            )
+        total = await self._connection.scalar(
+            select(func.coalesce(func.sum(ledger.c.amount), 0)).where(
+                ledger.c.wallet_id == wallet_id,
+                ledger.c.account_id == account_id,
+                ledger.c.created_at >= since,
+                ledger.c.kind.in_(("reserve", "release", "capture")),
+            )
+        )
+        return -int(total or 0)

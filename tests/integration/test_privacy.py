@@ -74,6 +74,7 @@ async def fill(person: Person, photo: Path, prompt: str, *, everything: bool) ->
     delivered = await person.chat.run_jobs()
     if everything:
         await pay(person)
+        await person.say("/credits use team")
         await person.say(f"/privacy correct name {ALICE_NAME}")
         await person.say(f"/privacy correct email {ALICE_EMAIL}")
         await person.say("/history")

@@ -75,7 +75,8 @@ async def test_simple_commands(line: str, expected: object) -> None:
         ("/history --page 2", "/history has no option --page"),
         ("/forget", "use /forget IMAGE_ID"),
         ("/forget img_1 img_2", "use /forget IMAGE_ID"),
-        ("/credits please", "use /credits"),
+        ("/credits please", "/credits has no subcommand please"),
+        ("/templates please", "use /templates"),
         ("/templates marble", "use /templates"),
     ],
 )

@@ -1,5 +1,6 @@
 """Payments: events applied once, customers, purchases; wallets may be frozen, and may go
-below zero when a refund takes back credits already spent."""
+below zero when a refund takes back credits already spent; team wallets' rules and which
+credits each member spends."""
 
 from __future__ import annotations
 
@@ -63,9 +64,34 @@ def upgrade() -> None:
     )
     op.create_index("ix_purchases_provider_charge", "purchases", ["provider", "charge"])
     op.create_index("ix_purchases_account_id", "purchases", ["account_id"])
+    op.create_table(
+        "team_settings",
+        sa.Column("wallet_id", sa.String(), nullable=False),
+        sa.Column("sharing", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("member_cap", sa.Integer(), nullable=True),
+        sa.Column("updated_at", TIME, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["wallet_id"], ["wallets.id"], name="fk_team_settings_wallet_id_wallets"
+        ),
+        sa.PrimaryKeyConstraint("wallet_id", name="pk_team_settings"),
+    )
+    op.create_table(
+        "member_wallets",
+        sa.Column("account_id", sa.String(), nullable=False),
+        sa.Column("platform", sa.String(), nullable=False),
+        sa.Column("tenant", sa.String(), nullable=False),
+        sa.Column("source", sa.String(), nullable=False),
+        sa.Column("updated_at", TIME, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name="fk_member_wallets_account_id_accounts"
+        ),
+        sa.PrimaryKeyConstraint("account_id", "platform", "tenant", name="pk_member_wallets"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("member_wallets")
+    op.drop_table("team_settings")
     op.drop_table("purchases")
     op.drop_table("payment_customers")
     op.drop_table("payment_events")
