@@ -154,12 +154,13 @@ class Billing:
 
     # --- /buy --------------------------------------------------------------------------
     async def buy(self, context: Context, command: Buy) -> Reply:
+        name = command.item.strip().lower()
+        in_store = any(p.sku_id for p in self.catalogue.packs.values())
+        if not name and (self._checkout is not None or in_store):
+            return self._offer()  # Discord's store buttons work without Stripe
         if self._checkout is None:
             raise BadInput(messages.BILLING_NOT_CONFIGURED)
-        name = command.item.strip().lower()
         account = context.account
-        if not name:
-            return self._offer()
         async with self._uow(readonly=True) as uow:
             customer = await uow.payments.customer(account.id)
         if name == "portal":

@@ -19,6 +19,7 @@ from core.replies import (
     HistoryEntry,
     ImageOut,
     Images,
+    Offer,
     Private,
     Progress,
     Reply,
@@ -59,9 +60,9 @@ def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
 
 
 def _json_type(reply: Reply) -> str:
-    """The contract's types: catalogue, statement, guide, gallery and document are text,
-    private or not."""
-    if isinstance(reply, Templates | Statement | Guide | Gallery | Document):
+    """The contract's types: catalogue, statement, guide, gallery, document and offer are
+    text, private or not."""
+    if isinstance(reply, Templates | Statement | Guide | Gallery | Document | Offer):
         return "private" if reply.audience is Audience.REQUESTER else "text"
     return reply.kind
 
@@ -71,7 +72,8 @@ def to_json(reply: Reply) -> dict[str, Any]:
 
     Beyond the contract: ``job_id`` on progress replies, ``actions`` (the follow-up
     commands a reply or an image offers, as they would be typed), a gallery's images and
-    pages, and ``notice`` (something the requester must be told once) when there is one.
+    pages, an offer's ``items``, and ``notice`` (something the requester must be told
+    once) when there is one.
     """
     data: dict[str, Any] = {"type": _json_type(reply), "text": body(reply)}
     if reply.notice.strip():
@@ -81,6 +83,11 @@ def to_json(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, Gallery):
         data["images"] = [_entry_json(entry) for entry in reply.entries]
         data.update(page=reply.page, pages=reply.pages, total=reply.total)
+    if isinstance(reply, Offer):
+        data["items"] = [
+            {"name": i.name, "credits": i.credits, "price": i.price, "monthly": i.monthly}
+            for i in reply.items
+        ]
     if isinstance(reply, Private) and reply.link:
         data["link"] = reply.link
     if isinstance(reply, Confirm):
@@ -98,7 +105,8 @@ def to_line(reply: Reply) -> str:
 
 def body(reply: Reply) -> str:
     """A reply's own text; catalogue, statement, guide and gallery laid out in columns,
-    a document in indented sections. A ``notice`` is not part of it."""
+    a document in indented sections, an offer as packs then plans. A ``notice`` is not
+    part of it."""
     if isinstance(reply, Templates):
         return _templates(reply)
     if isinstance(reply, Statement):
@@ -109,6 +117,8 @@ def body(reply: Reply) -> str:
         return _gallery(reply)
     if isinstance(reply, Document):
         return _document(reply)
+    if isinstance(reply, Offer):
+        return _offer(reply)
     return reply.text
 
 
@@ -218,4 +228,23 @@ def _document(reply: Document) -> str:
     for section in reply.sections:
         lines.extend(("", section.heading))
         lines.extend(f"  {line}" if line.strip() else "" for line in section.body.splitlines())
+    return "\n".join(lines)
+
+
+def _offer(reply: Offer) -> str:
+    """Packs, then plans, each under the line that says how to buy it."""
+    packs = [
+        messages.BUY_OFFER_PACK.format(name=i.name, credits=i.credits, price=i.price)
+        for i in reply.items
+        if not i.monthly
+    ]
+    plans = [
+        messages.BUY_OFFER_PLAN.format(name=i.name, credits=i.credits, price=i.price)
+        for i in reply.items
+        if i.monthly
+    ]
+    lines = [messages.BUY_TITLE]
+    for heading, items in ((messages.BUY_PACKS, packs), (messages.BUY_PLANS, plans)):
+        if items:
+            lines.extend(("", heading, *(f"  {item}" for item in items)))
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """Embeds within Discord's limits: listings (the catalogue, a statement, the guide, a
-page of history) packed into a message's embeds, and documents laid out as pages of
-embeds, one page a message, without losing a word."""
+page of history, what there is to buy) packed into a message's embeds, and documents laid
+out as pages of embeds, one page a message, without losing a word."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from adapters.discord.commands import MAKE_IMAGES, usage
 from core import messages
-from core.replies import Document, Gallery, Guide, HistoryEntry, Statement, Templates
+from core.replies import Document, Gallery, Guide, HistoryEntry, Offer, Statement, Templates
 
 # --- what a Discord user reads beyond core/messages.py --------------------------------
 TEMPLATE_FIELD = "{description}\nDefault format: {default_format}"
@@ -27,6 +27,7 @@ GALLERY_PAGE_EMPTY = (
 HISTORY_ENTRY = "{template} · {format} · {width}×{height} · {date}\n{link}"
 OPEN_LINK = "[Open full size]({link})"
 CONTINUED = "{title} (continued)"
+STORE_BUTTONS = "Or buy a pack in Discord with the buttons below."
 GUIDE_PHOTO = (
     f"To start from a photo, attach it to /imagine, or open a message's Apps menu and "
     f"choose {MAKE_IMAGES}."
@@ -148,6 +149,24 @@ def gallery(reply: Gallery) -> list[Listing]:
     if reply.page < reply.pages:
         about += " " + GALLERY_OLDER.format(page=reply.page + 1)
     return [(title, about, [(entry.id, _history_entry(entry)) for entry in reply.entries])]
+
+
+def offer(reply: Offer, *, buttons: bool) -> list[Listing]:
+    """Packs, then plans, each under the line that says how to buy it with /buy; with
+    ``buttons``, a last line pointing to Discord's own purchase buttons."""
+    lines: list[str] = []
+    for heading, template, items in (
+        (messages.BUY_PACKS, messages.BUY_OFFER_PACK, [i for i in reply.items if not i.monthly]),
+        (messages.BUY_PLANS, messages.BUY_OFFER_PLAN, [i for i in reply.items if i.monthly]),
+    ):
+        if items:
+            lines.extend(("", f"**{heading}**"))
+            lines.extend(
+                template.format(name=i.name, credits=i.credits, price=i.price) for i in items
+            )
+    if buttons:
+        lines.extend(("", STORE_BUTTONS))
+    return [(messages.BUY_TITLE, "\n".join(lines).strip("\n"), [])]
 
 
 def _history_entry(entry: HistoryEntry) -> str:

@@ -1,8 +1,10 @@
 """The Discord gateway side: every interaction answered within Discord's 3 seconds.
 
 Each interaction is deferred first, then translated and handed to core; the answer
-fills the deferred response. Jobs keep the interaction's token (a secret of their
-address, valid 15 minutes) so that any worker can post the results as follow-ups.
+fills the deferred response. Packs the person bought in Discord's store and that are
+still unconsumed (an interaction carries them) are credited before the command runs.
+Jobs keep the interaction's token (a secret of their address, valid 15 minutes) so that
+any worker can post the results as follow-ups.
 Nothing lives in this process's memory that a restart or another shard would need:
 a button's custom id carries its whole action.
 """
@@ -21,6 +23,7 @@ import discord
 from adapters.discord.commands import suggestions
 from adapters.discord.delivery import PLATFORM, discord_fields
 from adapters.discord.identity import DIRECT, NAMESPACE
+from adapters.discord.purchases import StorePurchases
 from adapters.discord.render import press_from_component, render, to_discord_py
 from adapters.discord.translate import translate
 from core import messages
@@ -74,11 +77,17 @@ class DiscordGateway:
     """Answers interactions: defer, translate, ask core, fill the deferred response."""
 
     def __init__(
-        self, *, bot: Bot, catalog: Catalog, max_upload_bytes: int = MAX_UPLOAD_BYTES
+        self,
+        *,
+        bot: Bot,
+        catalog: Catalog,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+        purchases: StorePurchases | None = None,
     ) -> None:
         self._bot = bot
         self._catalog = catalog
         self._max_upload = max_upload_bytes
+        self.purchases = purchases or StorePurchases(bot)
 
     async def handle(self, interaction: discord.Interaction) -> None:
         kind = interaction.type
@@ -91,6 +100,7 @@ class DiscordGateway:
 
     async def _command(self, interaction: discord.Interaction) -> None:
         await _defer(interaction)
+        await self._credit_purchases(interaction)
         try:
             asked = translate({"type": interaction.type.value, "data": interaction.data or {}})
             command: Command = asked.command
@@ -107,6 +117,7 @@ class DiscordGateway:
 
     async def _press(self, interaction: discord.Interaction) -> None:
         await _defer(interaction)
+        await self._credit_purchases(interaction)
         try:
             value, choice = press_from_component(interaction.data or {})
         except AioeError as error:
@@ -117,6 +128,12 @@ class DiscordGateway:
             requester_of(interaction), value, address, choice=choice, key=str(interaction.id)
         )
         await self._answer(interaction, reply, address)
+
+    async def _credit_purchases(self, interaction: discord.Interaction) -> None:
+        """What the person bought in the store and is still unconsumed, credited first,
+        so that the command sees it (/credits, say)."""
+        for entitlement in interaction.entitlements:
+            await self.purchases.fulfil_quietly(entitlement, current=True)
 
     async def _suggest(self, interaction: discord.Interaction) -> None:
         choices = suggestions(interaction.data or {}, self._catalog)

@@ -10,6 +10,12 @@ controls: every button in rows of five first ("More like this #1" … "#4"), the
 "Other formats" select per image, each on its own row as Discord requires. Discord allows
 five rows, so four images take two to five rows (one of buttons, four selects); with more
 images, the selects that do not fit are left off and the content says to type /reformat.
+
+What there is to buy (an offer) is one embed of packs and plans, each to be bought with
+/buy (a Stripe link), and below it Discord's own purchase button (a premium button: no
+label, no custom id, only the SKU, which Discord shows with its name and price) for every
+pack that is also a SKU in the app's store: Discord requires what an app sells to be
+offered there too.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from adapters.discord.embeds import (
     guide,
     href,
     is_web,
+    offer,
     pack,
     statement,
 )
@@ -51,6 +58,7 @@ from core.replies import (
     Guide,
     ImageOut,
     Images,
+    Offer,
     Private,
     Progress,
     Reply,
@@ -83,7 +91,7 @@ MAX_OPTION_VALUE = 100
 
 # --- Discord's numbers ------------------------------------------------------------------
 ACTION_ROW, BUTTON, STRING_SELECT = 1, 2, 3
-PRIMARY, SECONDARY, DANGER = 1, 2, 4
+PRIMARY, SECONDARY, DANGER, PREMIUM = 1, 2, 4, 6
 STYLES: Mapping[ActionKind, int] = {
     ActionKind.REROLL: PRIMARY,
     ActionKind.CONFIRM: DANGER,  # the only confirmation erases an account
@@ -121,6 +129,8 @@ def render(reply: Reply, codec: ActionCodec, *, private: bool = False) -> list[D
         sent = _document(reply, codec)
     elif isinstance(reply, Images):
         sent = [_images(reply, codec, ephemeral)]
+    elif isinstance(reply, Offer):
+        sent = [_offer(reply, codec, ephemeral)]
     else:
         sent = [_message(reply, codec, ephemeral)]
     return _with_notice(reply.notice, sent)
@@ -176,7 +186,9 @@ def _view(components: Sequence[Mapping[str, Any]]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for row, action_row in enumerate(components):
         for item in action_row["components"]:
-            if item["type"] == BUTTON:
+            if item["type"] == BUTTON and item["style"] == PREMIUM:
+                view.add_item(discord.ui.Button(sku_id=int(item["sku_id"]), row=row))
+            elif item["type"] == BUTTON:
                 view.add_item(
                     discord.ui.Button(
                         style=discord.ButtonStyle(item["style"]),
@@ -242,6 +254,27 @@ def _image_embed(image: ImageOut, number: int) -> dict[str, Any]:
     if is_web(image.link):
         embed["url"] = image.link
     return embed
+
+
+# --- offers ---------------------------------------------------------------------------------
+def _offer(reply: Offer, codec: ActionCodec, ephemeral: bool) -> DiscordMessage:
+    """The packs and plans in an embed, and a premium button per pack sold in the store."""
+    store = [
+        {"type": BUTTON, "style": PREMIUM, "sku_id": item.sku}
+        for item in reply.items
+        if not item.monthly and _is_snowflake(item.sku)
+    ]
+    embeds, _ = pack(offer(reply, buttons=bool(store)))
+    buttons, selects = _controls(reply.actions, codec)
+    components, dropped = _rows(store + buttons, selects)
+    notes = [CONTROLS_LEFT_OFF.format(count=dropped)] if dropped else []
+    return DiscordMessage(_content("", notes), embeds, components, ephemeral, ())
+
+
+def _is_snowflake(value: str) -> bool:
+    """A SKU id Discord would take (a misconfigured one would make it refuse the whole
+    message, so it gets no button)."""
+    return value.isascii() and value.isdigit() and 0 < len(value) <= 20
 
 
 # --- notices --------------------------------------------------------------------------------
@@ -355,8 +388,9 @@ def _rows(
     buttons: Sequence[dict[str, Any]], selects: Sequence[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], int]:
     """Action rows: buttons five to a row, then a row per select, at most five rows; a
-    custom id already used is skipped (Discord wants them unique in a message). Returns
-    the rows and how many controls did not fit."""
+    custom id already used is skipped (Discord wants them unique in a message), and so
+    is a second purchase button for the same SKU. Returns the rows and how many controls
+    did not fit."""
     seen: set[str] = set()
     unique_buttons = [b for b in buttons if not _repeat(b, seen)]
     unique_selects = [s for s in selects if not _repeat(s, seen)]
@@ -370,9 +404,10 @@ def _rows(
 
 
 def _repeat(control: Mapping[str, Any], seen: set[str]) -> bool:
-    if control["custom_id"] in seen:
+    key = control.get("custom_id") or f"sku:{control['sku_id']}"
+    if key in seen:
         return True
-    seen.add(control["custom_id"])
+    seen.add(key)
     return False
 
 

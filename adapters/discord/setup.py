@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
+from adapters.discord.client import AioeClient, AioeShardedClient
 from adapters.discord.commands import application_commands
 from adapters.discord.delivery import DiscordDelivery
 from adapters.discord.gateway import DiscordGateway
-from adapters.discord.identity import PLATFORM
 from core.actions import ActionCodec
 from core.app import Bot
 from core.files import ImageFiles
 from core.templates import Catalog
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,8 +67,8 @@ class DiscordSide:
         shard_ids: list[int] | None = None,
         shard_count: int | None = None,
     ) -> None:
-        """Connect to the gateway and answer interactions until cancelled."""
-        import discord
+        """Connect to the gateway and answer interactions (and fulfil purchases in the
+        app's store) until cancelled."""
         import yarl
         from discord.gateway import DiscordWebSocket
         from discord.http import Route
@@ -83,32 +80,14 @@ class DiscordSide:
                 gateway = str((await self._get(session, "/gateway/bot"))["url"])
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
-        intents = discord.Intents.none()
-        intents.guilds = True
-        client: discord.Client
+        answering = DiscordGateway(bot=bot, catalog=catalog)
+        client: AioeClient
         if shard_count:
-            client = discord.AutoShardedClient(
-                intents=intents, shard_ids=shard_ids, shard_count=shard_count
+            client = AioeShardedClient(
+                bot=bot, answering=answering, shard_ids=shard_ids, shard_count=shard_count
             )
         else:
-            client = discord.Client(intents=intents)
-        answering = DiscordGateway(bot=bot, catalog=catalog)
-
-        @client.event
-        async def on_interaction(interaction: discord.Interaction) -> None:
-            try:
-                await answering.handle(interaction)
-            except Exception:
-                log.exception("could not answer interaction %s", interaction.id)
-
-        @client.event
-        async def on_guild_remove(guild: discord.Guild) -> None:
-            # Its running jobs are cancelled and refunded, its undeliverable replies
-            # given up; members keep their accounts.
-            try:
-                await bot.tenant_removed(PLATFORM, str(guild.id))
-            except Exception:
-                log.exception("could not tidy up after leaving guild %s", guild.id)
+            client = AioeClient(bot=bot, answering=answering)
 
         try:
             await client.start(self.config.token)

@@ -37,6 +37,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.document import document
 from adapters.slack.gallery import gallery
+from adapters.slack.offer import offer
 from adapters.slack.texts import (
     CONFIRM_CODE,
     CONFIRM_DENY,
@@ -67,6 +68,7 @@ from core.replies import (
     Guide,
     ImageOut,
     Images,
+    Offer,
     Private,
     Reply,
     Statement,
@@ -198,6 +200,8 @@ def _body(reply: Reply, codec: ActionCodec) -> tuple[list[Block], list[Group], s
         return gallery(reply)
     if isinstance(reply, Document):
         return document(reply)
+    if isinstance(reply, Offer):
+        return offer(reply)
     if isinstance(reply, Templates):
         return _listing(_templates(reply))
     if isinstance(reply, Statement):

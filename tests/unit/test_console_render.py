@@ -19,6 +19,8 @@ from core.replies import (
     HistoryEntry,
     ImageOut,
     Images,
+    Offer,
+    OfferItem,
     Private,
     Progress,
     Section,
@@ -237,3 +239,43 @@ def test_a_delete_me_confirmation_says_what_to_type() -> None:
         "code": "K7P2Q",
         "actions": ["/delete-me confirm K7P2Q"],
     }
+
+
+OFFER = Offer(
+    items=(
+        OfferItem("starter", 50, "€5", sku="1088510058284990888"),
+        OfferItem("studio", 250, "€20"),
+        OfferItem("pro", 500, "€30", monthly=True),
+    )
+)
+
+
+def test_an_offer_lists_packs_then_plans_under_how_to_buy_them() -> None:
+    assert to_text(OFFER).splitlines() == [
+        "Buy credits",
+        "",
+        "Packs (once): /buy NAME",
+        "  • starter: 50 credits for €5",
+        "  • studio: 250 credits for €20",
+        "",
+        "Plans (every month): /buy NAME",
+        "  • pro: 500 credits a month for €30",
+    ]
+
+
+def test_an_offer_as_json_is_private_with_its_items() -> None:
+    assert json.loads(to_line(OFFER)) == {
+        "type": "private",
+        "text": to_text(OFFER),
+        "items": [
+            {"name": "starter", "credits": 50, "price": "€5", "monthly": False},
+            {"name": "studio", "credits": 250, "price": "€20", "monthly": False},
+            {"name": "pro", "credits": 500, "price": "€30", "monthly": True},
+        ],
+    }
+
+
+def test_an_offer_without_plans_has_no_plans_heading() -> None:
+    packs_only = Offer(items=OFFER.items[:1])
+    assert "Plans" not in to_text(packs_only)
+    assert json.loads(to_line(packs_only))["items"][0]["name"] == "starter"

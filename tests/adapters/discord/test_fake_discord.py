@@ -687,3 +687,120 @@ async def test_entitlements_are_listed_and_consumed(fake: FakeDiscord, bot: Bot)
     await listed[0].consume()
     assert [e.id for e in listed] == [int(granted["id"])]
     assert fake.consumed == [int(granted["id"])]
+
+
+# --- the app's store ------------------------------------------------------------------------
+SKU = 1088510058284990888
+
+
+async def post_components(fake: FakeDiscord, *buttons: dict[str, Any]) -> tuple[int, Any]:
+    url = f"{fake.api_url}/channels/{CHANNEL}/messages"
+    body = {"content": "Buy credits", "components": [{"type": 1, "components": list(buttons)}]}
+    status, _, answer = await raw("POST", url, token=fake.bot_token, json=body)
+    return status, answer
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"label": "Buy"}, "label"),
+        ({"custom_id": "buy"}, "custom_id"),
+        ({"url": "https://aioe.example/buy"}, "url"),
+        ({"emoji": {"name": "💳"}}, "emoji"),
+    ],
+)
+async def test_a_purchase_button_carries_its_sku_and_nothing_discord_draws_itself(
+    fake: FakeDiscord, extra: dict[str, Any], field: str
+) -> None:
+    status, refused = await post_components(
+        fake, {"type": 2, "style": 6, "sku_id": str(SKU), **extra}
+    )
+    assert (status, refused["code"]) == (400, 50035)
+    assert field in refused["errors"]["components"]["0"]["components"]["0"]
+    assert fake.messages_in(CHANNEL) == []
+    status, _ = await post_components(fake, {"type": 2, "style": 6, "sku_id": str(SKU)})
+    assert status == 200 and len(fake.messages_in(CHANNEL)) == 1
+
+
+async def test_a_purchase_button_without_a_sku_and_a_sku_on_another_button_are_refused(
+    fake: FakeDiscord,
+) -> None:
+    no_sku, refused = await post_components(fake, {"type": 2, "style": 6})
+    assert no_sku == 400 and "sku_id" in refused["errors"]["components"]["0"]["components"]["0"]
+    bad = {"type": 2, "style": 6, "sku_id": "starter"}
+    assert (await post_components(fake, bad))[0] == 400
+    stray = {"type": 2, "style": 1, "label": "Buy", "custom_id": "buy", "sku_id": str(SKU)}
+    assert (await post_components(fake, stray))[0] == 400
+    assert fake.messages_in(CHANNEL) == []
+
+
+async def test_a_purchase_reaches_the_bot_as_entitlement_create(
+    fake: FakeDiscord, bot: Bot
+) -> None:
+    created: asyncio.Queue[discord.Entitlement] = asyncio.Queue()
+    bot.on_entitlement_create = created.put  # type: ignore[attr-defined]
+    bought = await fake.buy(SKU, user_id=int(MASON["id"]))
+    entitlement = await asyncio.wait_for(created.get(), WITHIN)
+    assert (entitlement.id, entitlement.sku_id) == (int(bought["id"]), SKU)
+    assert entitlement.user_id == int(MASON["id"]) and not entitlement.consumed
+    assert entitlement.type is discord.EntitlementType.purchase
+
+
+async def test_discord_sells_a_sku_again_only_once_the_app_consumed_it(
+    fake: FakeDiscord, bot: Bot
+) -> None:
+    bought = await fake.buy(SKU, user_id=int(MASON["id"]))
+    with pytest.raises(ValueError, match="unconsumed"):
+        await fake.buy(SKU, user_id=int(MASON["id"]))
+    listed = [e async for e in bot.entitlements(user=discord.Object(int(MASON["id"])))]
+    await listed[0].consume()
+    again = await fake.buy(SKU, user_id=int(MASON["id"]))
+    assert again["id"] != bought["id"] and fake.consumed == [int(bought["id"])]
+
+
+async def test_consuming_needs_the_bot_token_this_application_and_a_known_entitlement(
+    fake: FakeDiscord,
+) -> None:
+    entitlement = fake.add_entitlement(SKU, user_id=int(MASON["id"]), type=1)
+    base = f"{fake.api_url}/applications"
+    ours = f"{base}/{fake.application_id}/entitlements/{entitlement['id']}/consume"
+    assert (await raw("POST", ours))[0] == 401
+    other_app = f"{base}/81384788765712384/entitlements/{entitlement['id']}/consume"
+    assert (await raw("POST", other_app, token=fake.bot_token))[2]["code"] == 20012
+    unknown = f"{base}/{fake.application_id}/entitlements/81384788765712384/consume"
+    status, _, body = await raw("POST", unknown, token=fake.bot_token)
+    assert (status, body) == (404, {"message": "Unknown Entitlement", "code": 10029})
+    assert fake.consumed == []
+    assert (await raw("POST", ours, token=fake.bot_token))[:2] == (204, "")
+    assert fake.consumed == [int(entitlement["id"])]
+    assert len(fake.requests_to("POST /applications/*/entitlements/*/consume")) == 4
+
+
+async def test_an_interaction_carries_the_users_unconsumed_entitlements(
+    fake: FakeDiscord, bot: Bot
+) -> None:
+    bot.tree.command(name="credits", description="Your credits")(_ignore)
+    await bot.tree.sync()
+    held = fake.add_entitlement(SKU, user_id=int(MASON["id"]), type=1)
+    used = fake.add_entitlement(SKU + 1, user_id=int(MASON["id"]), type=1)
+    fake.entitlements[int(used["id"])].consumed = True
+    fake.add_entitlement(SKU, user_id=42, type=1)
+    sent = await fake.send_interaction(slash_interaction(GUILD, CHANNEL, MASON, "credits"))
+    assert fake.interactions[sent].payload["entitlements"] == [held]
+
+
+async def test_a_failure_on_demand_is_answered_before_the_request_acts(
+    fake: FakeDiscord, bot: Bot
+) -> None:
+    entitlement = fake.add_entitlement(SKU, user_id=int(MASON["id"]), type=1)
+    fake.fail("POST /applications/*/entitlements/*/consume", status=503)
+    (listed,) = [e async for e in bot.entitlements()]
+    with pytest.raises(discord.DiscordServerError):
+        await listed.consume()
+    assert fake.consumed == []
+    await listed.consume()
+    assert fake.consumed == [int(entitlement["id"])]
+
+
+async def _ignore(interaction: discord.Interaction) -> None:
+    await interaction.response.send_message("ok")

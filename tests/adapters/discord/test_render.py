@@ -37,6 +37,8 @@ from core.replies import (
     Gallery,
     HistoryEntry,
     Images,
+    Offer,
+    OfferItem,
     Private,
     Reply,
     Section,
@@ -79,6 +81,16 @@ def gallery(page: int = 1, pages: int = 3, total: int = 23, count: int = 10) -> 
     return Gallery(tuple(entry(n) for n in range(count)), page=page, pages=pages, total=total)
 
 
+STARTER_SKU, STUDIO_SKU = "1088510058284990888", "1088510058284990889"
+OFFER = Offer(
+    items=(
+        OfferItem("starter", 50, "€5", sku=STARTER_SKU),
+        OfferItem("studio", 250, "€20", sku=STUDIO_SKU),
+        OfferItem("agency", 1000, "€60"),
+        OfferItem("pro", 500, "€30", monthly=True),
+    )
+)
+
 SAMPLES: dict[str, Reply] = {
     **SHARED,
     "one image": images(1),
@@ -96,6 +108,9 @@ SAMPLES: dict[str, Reply] = {
     "images with a notice": replace(images(2), notice=POLICY_CHANGED),
     "statement with a notice": Statement(balance=3, lines=(), notice=POLICY_CHANGED),
     "long document with a notice": replace(LONG_DOCUMENT, notice=POLICY_CHANGED),
+    "offer": OFFER,
+    "offer without store": Offer(items=OFFER.items[2:]),
+    "offer with a notice": replace(OFFER, notice=POLICY_CHANGED),
 }
 
 
@@ -155,9 +170,12 @@ def assert_discord_accepts(message: DiscordMessage) -> None:
         assert row["type"] == 1
         kinds = [item["type"] for item in row["components"]]
         assert kinds == [3] or (0 < len(kinds) <= 5 and set(kinds) == {2})
-    custom_ids = [item["custom_id"] for item in controls(message)]
+    custom_ids = [item["custom_id"] for item in controls(message) if "custom_id" in item]
     assert len(custom_ids) == len(set(custom_ids))
     for item in controls(message):
+        if item["type"] == 2 and item["style"] == 6:  # a purchase button: the SKU alone
+            assert set(item) == {"type", "style", "sku_id"} and item["sku_id"].isdigit()
+            continue
         assert 0 < len(item["custom_id"]) <= 100
         if item["type"] == 2:
             assert item["style"] in (1, 2, 4) and 0 < len(item["label"]) <= 80
@@ -630,3 +648,61 @@ def test_the_confirm_button_cannot_be_moved_to_another_owner() -> None:
     stolen = body.replace(OWNER, "f" * len(OWNER)) + ":" + mac
     with pytest.raises(ActionRefused):
         CODEC.decode(stolen)
+
+
+# --- what there is to buy ----------------------------------------------------------------
+def test_an_offer_is_a_private_embed_of_packs_then_plans() -> None:
+    message = only(OFFER)
+    assert message.ephemeral and message.content == ""
+    (embed,) = message.embeds
+    assert embed["title"] == "Buy credits"
+    assert embed["description"].splitlines() == [
+        "**Packs (once): /buy NAME**",
+        "• starter: 50 credits for €5",
+        "• studio: 250 credits for €20",
+        "• agency: 1000 credits for €60",
+        "",
+        "**Plans (every month): /buy NAME**",
+        "• pro: 500 credits a month for €30",
+        "",
+        "Or buy a pack in Discord with the buttons below.",
+    ]
+
+
+def test_each_pack_in_discords_store_gets_a_purchase_button_and_nothing_else_does() -> None:
+    assert only(OFFER).components == [
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": 6, "sku_id": STARTER_SKU},
+                {"type": 2, "style": 6, "sku_id": STUDIO_SKU},
+            ],
+        }
+    ]
+
+
+def test_an_offer_with_nothing_in_the_store_has_no_buttons_and_does_not_mention_them() -> None:
+    message = only(SAMPLES["offer without store"])
+    assert message.components == []
+    assert "buttons below" not in message.embeds[0]["description"]
+
+
+def test_a_sku_that_is_not_a_snowflake_gets_no_button() -> None:
+    misconfigured = Offer(items=(OfferItem("starter", 50, "€5", sku="starter-sku"),))
+    assert only(misconfigured).components == []
+
+
+def test_purchase_buttons_beyond_five_rows_are_counted_and_left_to_buy() -> None:
+    many = Offer(items=tuple(OfferItem(f"p{n}", n, "€1", sku=str(10**17 + n)) for n in range(27)))
+    message = only(many)
+    assert sum(len(row["components"]) for row in message.components) == 25
+    assert message.content == CONTROLS_LEFT_OFF.format(count=2)
+
+
+async def test_discord_py_sends_a_purchase_button_as_the_sku_alone() -> None:
+    view = (await to_discord_py(only(OFFER)))["view"]
+    (row,) = view.to_components()
+    assert row["components"] == [
+        {"type": 2, "style": 6, "disabled": False, "sku_id": STARTER_SKU},
+        {"type": 2, "style": 6, "disabled": False, "sku_id": STUDIO_SKU},
+    ]

@@ -1,11 +1,22 @@
-"""Replies of the kinds core added for history and privacy, shaped as core builds them."""
+"""Replies of the kinds core added for history, privacy and buying, shaped as core builds
+them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from core.commands import DeleteMe
-from core.replies import Action, ActionKind, Confirm, Document, Gallery, HistoryEntry, Section
+from core.replies import (
+    Action,
+    ActionKind,
+    Confirm,
+    Document,
+    Gallery,
+    HistoryEntry,
+    Offer,
+    OfferItem,
+    Section,
+)
 from tests.adapters.replies import OWNER
 
 NOTICE = (
@@ -65,4 +76,14 @@ DELETE_ME = Confirm(
     "within 10 minutes to go ahead.",
     code=CONFIRM_CODE,
     actions=(Action(ActionKind.CONFIRM, "Delete my account", DeleteMe(code=CONFIRM_CODE), OWNER),),
+)
+
+#: What /buy alone answers: packs (one also sold in Discord's store) and a plan.
+OFFER = Offer(
+    items=(
+        OfferItem("starter", 50, "€5", sku="1088510058284990888"),
+        OfferItem("studio", 250, "€20", sku="1088510058284990889"),
+        OfferItem("agency", 1000, "€60 & VAT <incl.>"),
+        OfferItem("pro", 500, "€30", monthly=True),
+    )
 )

@@ -44,7 +44,14 @@ from tests.adapters.replies import (
 )
 from tests.adapters.replies import SAMPLES as SHARED
 from tests.adapters.slack.blockkit import assert_slack_accepts, elements, parts, texts
-from tests.adapters.slack.samples import CONFIRM_CODE, DELETE_ME, NOTICE, PRIVACY, gallery
+from tests.adapters.slack.samples import (
+    CONFIRM_CODE,
+    DELETE_ME,
+    NOTICE,
+    OFFER,
+    PRIVACY,
+    gallery,
+)
 
 SAMPLES: dict[str, Reply] = {
     **SHARED,
@@ -53,6 +60,7 @@ SAMPLES: dict[str, Reply] = {
     "empty gallery": gallery(page=1, pages=1, total=0),
     "document": PRIVACY,
     "delete-me": DELETE_ME,
+    "offer": OFFER,
 }
 
 

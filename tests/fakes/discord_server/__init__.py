@@ -2,7 +2,14 @@
 
 ``async with discord_server() as fake:`` then point discord.py at ``fake.api_url``
 (``discord.http.Route.BASE``) and ``fake.gateway_url``
-(``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY``)."""
+(``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY``).
+
+The app's store: ``await fake.buy(sku, user_id=…)`` sells a one-time SKU (refused while
+the buyer holds an unconsumed entitlement to it, as Discord refuses it) and sends
+ENTITLEMENT_CREATE; entitlements are listed (``GET /applications/{id}/entitlements``),
+consumed (``POST …/entitlements/{id}/consume``, recorded in ``fake.consumed``) and carried
+on the buyer's interactions while unconsumed; purchase buttons (style 6) are checked as
+Discord documents them: a ``sku_id`` and no label, custom id, url or emoji."""
 
 from tests.fakes.discord_server.checks import DiscordError, Upload
 from tests.fakes.discord_server.fake import CALLBACK_DEADLINE, TOKEN_LIFETIME, FakeDiscord

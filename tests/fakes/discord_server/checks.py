@@ -355,6 +355,12 @@ def _check_interactive(path: list[str | int], raw: Any, custom_ids: set[str]) ->
         style = component.get("style")
         if style not in range(1, 7):
             raise invalid_form([*path, "style"], "BASE_TYPE_CHOICES", "Value must be one of 1-6.")
+        if "sku_id" in component and style != PREMIUM_BUTTON:
+            raise invalid_form(
+                [*path, "sku_id"],
+                "BUTTON_COMPONENT_INVALID_FIELD",
+                "Only premium buttons have a sku_id",
+            )
         if style == LINK_BUTTON:
             if not component.get("url") or "custom_id" in component:
                 raise invalid_form(
@@ -364,6 +370,7 @@ def _check_interactive(path: list[str | int], raw: Any, custom_ids: set[str]) ->
                 )
             return
         if style == PREMIUM_BUTTON:
+            _check_premium(path, component)
             return
         if "label" in component and len(str(component["label"])) > 80:
             raise invalid_form(
@@ -390,6 +397,26 @@ def _check_interactive(path: list[str | int], raw: Any, custom_ids: set[str]) ->
             "Component custom id cannot be duplicated",
         )
     custom_ids.add(component["custom_id"])
+
+
+def _check_premium(path: list[str | int], button: JSON) -> None:
+    """A premium (purchase) button: a SKU's snowflake and nothing Discord draws itself
+    (it shows the SKU's name and price), nor an id to send back (it sends no
+    interaction)."""
+    sku = button.get("sku_id")
+    if sku is None:
+        raise invalid_form([*path, "sku_id"], "BASE_TYPE_REQUIRED", "This field is required")
+    if not str(sku).isdigit():
+        raise invalid_form(
+            [*path, "sku_id"], "NUMBER_TYPE_COERCE", f'Value "{sku}" is not snowflake.'
+        )
+    for field in ("custom_id", "label", "url", "emoji"):
+        if field in button:
+            raise invalid_form(
+                [*path, field],
+                "BUTTON_COMPONENT_INVALID_FIELD",
+                f"Premium buttons cannot have a {field}",
+            )
 
 
 def check_modal(data: Any) -> None:

@@ -10,6 +10,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes.discord_server.cdn import Cdn
@@ -58,6 +59,13 @@ class _RateLimit:
     retry_after: float
 
 
+@dataclass(slots=True)
+class _Failure:
+    glob: str
+    remaining: int
+    status: int
+
+
 class FakeDiscord:
     """The fake's state: what the test set up, and what the bot did to it."""
 
@@ -97,6 +105,7 @@ class FakeDiscord:
         self.snowflake = Snowflakes()
         self.cdn = Cdn(self.snowflake)
         self._rate_limits: list[_RateLimit] = []
+        self._failures: list[_Failure] = []
         self._changed = asyncio.Condition()
         self.gateway: Gateway
 
@@ -189,6 +198,42 @@ class FakeDiscord:
         self.entitlements[entitlement.id] = entitlement
         return entitlement.json()
 
+    async def buy(
+        self, sku_id: int, *, user_id: int, guild_id: int | None = None, type: int = 1
+    ) -> JSON:
+        """Someone buys a one-time SKU in the app's store: the new entitlement (``type`` 1
+        PURCHASE, 4 TEST_MODE_PURCHASE), sent to the bot as ENTITLEMENT_CREATE on shard 0
+        and listed from then on. Discord sells nobody a SKU they hold an unconsumed
+        entitlement to: that raises."""
+        held = [
+            e
+            for e in self.entitlements.values()
+            if (e.sku_id, e.user_id) == (int(sku_id), int(user_id))
+            and not e.consumed
+            and not e.deleted
+        ]
+        if held:
+            raise ValueError(
+                f"user {user_id} holds entitlement {held[0].id} to SKU {sku_id} unconsumed: "
+                "Discord does not sell it to them again until the app consumes it"
+            )
+        bought = self.add_entitlement(sku_id, user_id=user_id, guild_id=guild_id, type=type)
+        await self.dispatch("ENTITLEMENT_CREATE", bought)
+        return bought
+
+    def entitled(self, user_id: int, guild_id: int | None = None) -> list[JSON]:
+        """What an interaction from the user carries as ``entitlements``: theirs (and the
+        guild's) that are not deleted, ended or consumed."""
+        now = datetime.now(UTC)
+        return [
+            e.json()
+            for e in sorted(self.entitlements.values(), key=lambda e: e.id)
+            if (e.user_id == int(user_id) or (guild_id is not None and e.guild_id == guild_id))
+            and not e.deleted
+            and not e.consumed
+            and (e.ends_at is None or datetime.fromisoformat(e.ends_at) > now)
+        ]
+
     def register_commands(
         self, commands: Sequence[Mapping[str, Any]], *, guild_id: int | None = None
     ) -> list[JSON]:
@@ -200,6 +245,12 @@ class FakeDiscord:
         ``"METHOD /path"`` (path after ``/api/v10``), or the path alone when it starts with
         ``/``: ``"POST /webhooks/*"``, ``"/channels/*/messages"``."""
         self._rate_limits.append(_RateLimit(route_glob, times, retry_after))
+
+    def fail(self, route_glob: str, times: int = 1, status: int = 503) -> None:
+        """Answer the next ``times`` matching requests (globbed as for ``rate_limit``) with
+        ``status`` and Discord's error body, before they act. discord.py raises at once on
+        503; on 500, 502 and 504 it retries after seconds of sleep."""
+        self._failures.append(_Failure(route_glob, times, status))
 
     def age_interaction(self, interaction_id: int, seconds: float) -> None:
         """Move an interaction ``seconds`` into the past on the fake's clock."""
@@ -293,8 +344,9 @@ class FakeDiscord:
     async def send_interaction(
         self, payload: Mapping[str, Any], *, shard: int | None = None, within: float = 5.0
     ) -> int:
-        """Dispatch INTERACTION_CREATE (filling ``id``, ``token``, ``application_id`` and
-        ``version``) and start its clocks; the interaction id."""
+        """Dispatch INTERACTION_CREATE (filling ``id``, ``token``, ``application_id``,
+        ``version`` and, unless given, the user's ``entitlements``) and start its clocks;
+        the interaction id."""
         data = copy.deepcopy(dict(payload))
         interaction_id = self.snowflake()
         token = _interaction_token(interaction_id)
@@ -313,6 +365,9 @@ class FakeDiscord:
             component_message = self._component_message(data)
         self._fill_channel(data, guild_id, channel_id)
         self._note_direct_channel(data, channel_id)
+        if not data.get("entitlements"):
+            user = data["member"]["user"] if "member" in data else data["user"]
+            data["entitlements"] = self.entitled(int(user["id"]), guild_id)
         target = self.shard_of(guild_id) if shard is None else shard
         self.interactions[interaction_id] = Interaction(
             id=interaction_id,
@@ -378,6 +433,13 @@ class FakeDiscord:
             if limit.remaining > 0 and _matches(limit.glob, method, path):
                 limit.remaining -= 1
                 return limit.retry_after
+        return None
+
+    def take_failure(self, method: str, path: str) -> int | None:
+        for failure in self._failures:
+            if failure.remaining > 0 and _matches(failure.glob, method, path):
+                failure.remaining -= 1
+                return failure.status
         return None
 
     def interaction_age(self, interaction: Interaction) -> float:

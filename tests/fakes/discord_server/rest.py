@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
@@ -101,8 +102,8 @@ def _parse_json(raw: bytes) -> Any:
 
 
 def edge(fake: FakeDiscord) -> Middleware:
-    """Middleware for ``/api/v10``: 429 on demand, Discord's error bodies, rate limit
-    headers on every answer, and a record of each request."""
+    """Middleware for ``/api/v10``: 429s and failures on demand, Discord's error bodies,
+    rate limit headers on every answer, and a record of each request."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -113,9 +114,14 @@ def edge(fake: FakeDiscord) -> Middleware:
         template = route.canonical if route is not None else path
         bucket = hashlib.sha1(f"{request.method} {template}".encode()).hexdigest()[:32]
         retry_after = fake.take_rate_limit(request.method, path)
+        failure = fake.take_failure(request.method, path)
         response: web.StreamResponse
         if retry_after is not None:
             response = _rate_limited(retry_after, bucket)
+        elif failure is not None:
+            response = json_response(
+                {"message": f"{failure}: {HTTPStatus(failure).phrase}", "code": 0}, status=failure
+            )
         else:
             try:
                 response = await handler(request)
@@ -395,9 +401,16 @@ class BotRoutes:
         return json_response(found[: int(limit)])
 
     async def consume(self, request: web.Request) -> web.Response:
+        """Mark a one-time purchase consumed (204); an entitlement that is not this
+        application's, or was deleted, is unknown. Discord does not document its answer
+        to a second consume; the fake answers 204 again (and records both)."""
         self._own_application(request)
         entitlement = self.fake.entitlements.get(snowflake(request, "entitlement_id"))
-        if entitlement is None:
+        if (
+            entitlement is None
+            or entitlement.deleted
+            or entitlement.application_id != self.fake.application_id
+        ):
             raise DiscordError(404, 10029, "Unknown Entitlement")
         entitlement.consumed = True
         self.fake.consumed.append(entitlement.id)
