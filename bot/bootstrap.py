@@ -392,6 +392,7 @@ async def bootstrap(
             handlers=job_handlers,
             reclaim=SqlDiskReclaimer(engine),
             clock=utcnow,
+            payments=checkout,  # the Stripe customer goes with the person
         )
         privacy = Privacy(
             uow_factory=uow_factory,

@@ -1,7 +1,8 @@
-"""The HTTP server: image links, health and metrics."""
+"""The HTTP server: image links, health, metrics, Stripe's webhook and checkout pages."""
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import logging
 import time
@@ -203,6 +204,68 @@ async def _log_access(
         log.warning("could not record a link access", exc_info=True)
 
 
+#: The pages Stripe sends people back to (nothing personal: the same page for everyone).
+CHECKOUT_PAGES = {
+    "done": (
+        "Thank you",
+        "All done on Stripe's side. Credits from a payment arrive in your chat as soon as "
+        "Stripe confirms it, usually within a minute; /credits shows your balance.",
+    ),
+    "cancelled": (
+        "Nothing was charged",
+        "You left the payment page before paying. /buy in your chat starts again whenever "
+        "you like.",
+    ),
+}
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · AIOE</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto;">
+<h1>{title}</h1><p>{text}</p><p>You can close this tab and go back to the chat.</p>
+</body></html>
+"""
+
+
+async def checkout_page(request: web.Request) -> web.Response:
+    title, text_ = CHECKOUT_PAGES[request.match_info["outcome"]]
+    return web.Response(
+        text=_PAGE.format(title=html.escape(title), text=html.escape(text_)),
+        content_type="text/html",
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+async def stripe_webhook(request: web.Request) -> web.Response:
+    """Stripe's events: verified, then applied once; 400 for a delivery that is not
+    Stripe's, 409 for a refund whose purchase has not arrived yet and 500 for our own
+    failure (Stripe sends both again later), 200 for everything else."""
+    from adapters.payments.stripe import InvalidWebhook, read_event
+
+    app = request.app[APP_KEY]
+    payload = await request.read()
+    try:
+        event = read_event(
+            payload,
+            request.headers.get("Stripe-Signature"),
+            app.settings.stripe_webhook_secret or "",
+            app.bot.billing.catalogue,
+        )
+    except InvalidWebhook as error:
+        log.warning("refused a Stripe webhook delivery: %s", error)
+        return web.json_response({"error": str(error)}, status=400)
+    try:
+        if app.stripe is not None:
+            event = await app.stripe.complete(event)
+        applied = await app.bot.billing.apply(event)
+    except Exception:
+        log.exception("could not apply Stripe event %s", event.id)
+        return web.json_response({"error": "not applied; Stripe will send it again"}, status=500)
+    if applied.later:
+        return web.json_response({"error": "its purchase has not arrived yet"}, status=409)
+    return web.json_response({"received": True})
+
+
 def create_web_app(app: App) -> web.Application:
     web_app = web.Application(middlewares=[count_requests])
     web_app[APP_KEY] = app
@@ -211,6 +274,9 @@ def create_web_app(app: App) -> web.Application:
     web_app.router.add_get("/metrics", metrics)
     web_app.router.add_get("/i/{token}", image)
     web_app.router.add_get("/x/{token}", export)
+    web_app.router.add_get("/checkout/{outcome:done|cancelled}", checkout_page)
+    if app.settings.stripe_webhook_secret:
+        web_app.router.add_post("/stripe/webhook", stripe_webhook)
     if app.slack is not None and app.slack.config.signing_secret:
         _mount_slack(web_app, app)
     return web_app

@@ -301,6 +301,8 @@ class Billing:
             log.warning("%s refund %s matches no purchase", event.provider, event.id)
             # A refund naming one of our accounts is for a purchase still to come.
             later = purchase is None and bool(event.account_id)
+            if later and await uow.accounts.get(event.account_id) is None:
+                later = False  # erased: its purchase will never be granted
             return Applied(note="unknown charge", later=later)
         refunded = min(event.amount_refunded, purchase.amount)
         if refunded <= purchase.refunded:

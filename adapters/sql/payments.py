@@ -127,9 +127,10 @@ class SqlPaymentRepository:
             return None
         row = (
             await self._connection.execute(
-                select(purchases).where(
-                    purchases.c.provider == provider, purchases.c.charge == charge
-                )
+                select(purchases)
+                .where(purchases.c.provider == provider, purchases.c.charge == charge)
+                # Two refunds of one payment queue here, so each takes back only its delta.
+                .with_for_update()
             )
         ).first()
         return None if row is None else to_purchase(row)
