@@ -28,11 +28,12 @@ FILES = {
     "profile.json": "your account: name, e-mail, when it was made, your privacy settings",
     "identities.json": "your chat identities (platform, workspace or server, user id) and "
     "Slack installations you made",
-    "credits.json": "your wallet and every credit movement",
+    "credits.json": "your wallet, every credit movement, and which credits you spend where",
     "generations.json": "every request: prompts, templates, formats, sources (photos, URLs "
     "and what was read from them), results, times; and every image record",
     "images/": "every image still held: uploads (images/uploads/) and results (images/results/)",
-    "billing.json": "what we hold from Stripe: the customer id and subscription status",
+    "billing.json": "the payment provider's customer id and subscription status, and your "
+    "purchases",
     "consents.json": "each consent given or withdrawn, with time and policy version",
     "analytics.json": "feature-use events recorded while you consented",
     "access_log.json": "when your links were opened (network prefix, kind of client) and "
