@@ -91,7 +91,9 @@ _DELETE_ME = "Erase your account and everything of yours, after a confirmation"
 #: Every Discord command path and what it does: each core command is reachable from the
 #: paths that name it here and from no others (``/privacy delete`` and ``/delete-me`` are
 #: one command; ``/privacy show`` is core's ``privacy``, since Discord cannot run a
-#: command that has subcommands on its own).
+#: command that has subcommands on its own). The team's credits are the ``/team`` group,
+#: since ``/credits`` stays a command of its own; ``/team buy`` is core's ``buy`` for the
+#: team.
 PATHS: Mapping[CommandPath, Slash] = {
     ("imagine",): Slash(
         "imagine",
@@ -185,11 +187,50 @@ PATHS: Mapping[CommandPath, Slash] = {
     ),
     ("privacy", "delete"): Slash("delete-me", _DELETE_ME),
     ("delete-me",): Slash("delete-me", _DELETE_ME),
+    ("team", "credits"): Slash(
+        "credits team", "The server's shared credits, their rules, and your use this month"
+    ),
+    ("team", "use"): Slash(
+        "credits use",
+        "Spend the server's shared credits or your own",
+        (
+            Option(
+                "source",
+                OptionType.STRING,
+                "Whose credits your requests spend",
+                True,
+                choices=(("team", "the server's shared credits"), ("personal", "your own")),
+            ),
+        ),
+    ),
+    ("team", "share"): Slash(
+        "credits share",
+        "Managers: let members spend the shared credits, or stop it",
+        (_SETTING,),
+    ),
+    ("team", "cap"): Slash(
+        "credits cap",
+        "Managers: how many shared credits each member may spend a month",
+        (
+            Option(
+                "credits",
+                OptionType.INTEGER,
+                "Credits a member may spend a month; leave it out to remove the cap",
+                min_value=1,
+            ),
+        ),
+    ),
+    ("team", "buy"): Slash(
+        "buy",
+        "Managers: buy a credit pack for the server's shared credits",
+        (Option("pack", OptionType.STRING, "The pack's name; /buy lists them", True),),
+    ),
 }
 
 #: The description of a command that only holds subcommands.
 GROUPS: Mapping[str, str] = {
     "privacy": "Your data: what we store, a copy of it, consent, corrections, deletion",
+    "team": "The server's shared credits: see them, spend them, and (managers) set them up",
 }
 
 

@@ -22,7 +22,7 @@ import discord
 
 from adapters.discord.commands import suggestions
 from adapters.discord.delivery import PLATFORM, discord_fields
-from adapters.discord.identity import DIRECT, NAMESPACE
+from adapters.discord.identity import member_requester
 from adapters.discord.purchases import StorePurchases
 from adapters.discord.render import press_from_component, render, to_discord_py
 from adapters.discord.translate import translate
@@ -44,14 +44,11 @@ DOWNLOAD_FAILED = "I couldn't download that attachment from Discord; please send
 
 
 def requester_of(interaction: discord.Interaction) -> Requester:
-    """One Discord user is one identity in every server; the guild is context."""
+    """One Discord user is one identity in every server; the guild is context, and the
+    member's permissions there (``member.permissions``) say whether they manage it."""
     user = interaction.user
-    return Requester(
-        PLATFORM,
-        str(interaction.guild_id or DIRECT),
-        str(user.id),
-        user.display_name,
-        namespace=NAMESPACE,
+    return member_requester(
+        interaction.guild_id, user.id, user.display_name, interaction.permissions.value
     )
 
 

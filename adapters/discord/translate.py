@@ -29,6 +29,7 @@ from core import messages
 from core.commands import (
     Buy,
     Cancel,
+    CapCredits,
     Command,
     DeleteMe,
     Describe,
@@ -46,11 +47,16 @@ from core.commands import (
     PrivacyRestrict,
     Reformat,
     Reroll,
+    ShareCredits,
     ShowCredits,
+    TeamCredits,
+    UseCredits,
 )
 from core.errors import BadInput
 
 APPLICATION_COMMAND = 2
+#: The path of ``buy`` for the team, as ``Given.command`` spells it.
+TEAM_BUY = "team buy"
 #: What the decoder reads; anything else Discord labels is refused before downloading.
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
 
@@ -220,6 +226,13 @@ def _describe(given: Given) -> Asked:
     return Asked(Describe(url=given.text("url")), image)
 
 
+def _buy(given: Given) -> Asked:
+    """``/buy item:…`` for oneself; ``/team buy pack:…`` for the server's shared credits."""
+    if given.command == TEAM_BUY:
+        return Asked(Buy(item=given.required("pack").lower(), team=True))
+    return Asked(Buy(item=(given.text("item") or "").lower()))
+
+
 def _from_message(data: Mapping[str, Any]) -> Asked:
     """``Make marketing images`` on a message: ``/imagine`` with its first photo."""
     if data.get("name") != MAKE_IMAGES:
@@ -256,5 +269,9 @@ _BUILDERS: dict[str, Builder] = {
     "privacy restrict": lambda given: Asked(PrivacyRestrict(on=given.switch("setting"))),
     "privacy object": lambda given: Asked(PrivacyObject()),
     "delete-me": lambda given: Asked(DeleteMe()),
-    "buy": lambda given: Asked(Buy(item=(given.text("item") or "").lower())),
+    "buy": _buy,
+    "credits team": lambda given: Asked(TeamCredits()),
+    "credits use": lambda given: Asked(UseCredits(source=given.required("source"))),
+    "credits share": lambda given: Asked(ShareCredits(on=given.switch("setting"))),
+    "credits cap": lambda given: Asked(CapCredits(limit=given.values.get("credits"))),
 }

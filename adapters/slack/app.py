@@ -28,6 +28,7 @@ from adapters.slack.delivery import (
 )
 from adapters.slack.files import NO_IMAGE, SlackFiles, image_files
 from adapters.slack.identity import requester as requester_of
+from adapters.slack.managers import WorkspaceManagers
 from adapters.slack.modal import imagine_view, modal_request
 from adapters.slack.render import (
     ACTION_IDS,
@@ -82,12 +83,14 @@ class SlackAdapter:
         web: SlackWeb,
         delivery: SlackDelivery,
         files: SlackFiles,
+        managers: WorkspaceManagers,
     ) -> None:
         self._bot = bot
         self._catalog = catalog
         self._web = web
         self._delivery = delivery
         self._files = files
+        self._managers = managers
 
     def register(self, app: AsyncApp) -> None:
         """Wire every listener onto a bolt app."""
@@ -116,6 +119,7 @@ class SlackAdapter:
         except BadInput as error:
             await respond(text=error.message, response_type="ephemeral")
             return
+        requester = await self._managers.requester(requester, command, fields)
         address = ReplyAddress(PLATFORM, fields=fields, final=False)
         reply = await self._bot.handle(requester, command, address, body.get("trigger_id"))
         if isinstance(reply, Progress):
@@ -210,6 +214,7 @@ class SlackAdapter:
         except BadInput as error:
             await self._tell(fields, Error(error.message))
             return
+        requester = await self._managers.requester(requester, command, fields)
         await self._answer(requester, command, fields, body.get("event_id"))
 
     async def shortcut(self, body: dict[str, Any]) -> None:

@@ -27,6 +27,7 @@ from adapters.slack.installs import (
     TokenCipher,
     oauth_state_store,
 )
+from adapters.slack.managers import WorkspaceManagers
 from core.actions import ActionCodec
 from core.app import Bot
 from core.files import ImageFiles
@@ -82,6 +83,7 @@ SCOPES = (
     "files:write",
     "im:history",
     "im:write",
+    "users:read",
 )
 
 
@@ -155,6 +157,7 @@ class SlackSide:
             web=self.web,
             delivery=self.delivery,
             files=SlackFiles(config.api_url),
+            managers=WorkspaceManagers(self.web),
         ).register(app)
         return app
 

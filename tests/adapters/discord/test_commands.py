@@ -127,15 +127,22 @@ def test_every_core_command_is_reachable_from_the_paths_of_the_table_and_only_th
         (("delete-me",), "delete-me"),
         (("history",), "history"),
         (("forget",), "forget"),
+        (("team", "credits"), "credits team"),
+        (("team", "use"), "credits use"),
+        (("team", "share"), "credits share"),
+        (("team", "cap"), "credits cap"),
+        (("team", "buy"), "buy"),
     ],
 )
 def test_each_new_path_runs_its_core_command(path: tuple[str, ...], core: str) -> None:
     assert PATHS[path].core == core
 
 
-def test_delete_me_has_two_paths_and_every_other_command_one() -> None:
+def test_delete_me_and_buy_have_two_paths_and_every_other_command_one() -> None:
     assert paths_of("delete-me") == [("delete-me",), ("privacy", "delete")]
-    assert all(len(paths_of(name)) == 1 for name in COMMANDS if name != "delete-me")
+    assert paths_of("buy") == [("buy",), ("team", "buy")]
+    twice = {"delete-me", "buy"}
+    assert all(len(paths_of(name)) == 1 for name in COMMANDS if name not in twice)
 
 
 def test_every_command_follows_discords_rules() -> None:
@@ -148,6 +155,27 @@ def test_privacy_is_one_command_of_subcommands() -> None:
         (name, 1)
         for name in ("show", "export", "consent", "correct", "restrict", "object", "delete")
     ]
+
+
+def test_team_is_one_command_of_subcommands_beside_credits() -> None:
+    team = by_name(COMMANDS_JSON)["team"]
+    assert [(o["name"], o["type"]) for o in team["options"]] == [
+        (name, 1) for name in ("credits", "use", "share", "cap", "buy")
+    ]
+    assert by_name(COMMANDS_JSON)["credits"]["options"] == []  # /credits stays a command
+
+
+def test_the_team_subcommands_take_what_core_takes() -> None:
+    source = option("team use", "source")
+    assert source["required"] and [c["value"] for c in source["choices"]] == ["team", "personal"]
+    setting = option("team share", "setting")
+    assert setting["required"] and [c["value"] for c in setting["choices"]] == ["on", "off"]
+    cap = option("team cap", "credits")
+    assert (cap["type"], cap["min_value"], cap["required"]) == (4, 1, False)
+    assert "max_value" not in cap
+    pack = option("team buy", "pack")
+    assert (pack["type"], pack["required"]) == (3, True)
+    assert by_name(COMMANDS_JSON)["team"]["options"][0]["options"] == []  # /team credits
 
 
 def test_consent_correct_and_restrict_offer_only_what_core_takes() -> None:
@@ -200,6 +228,13 @@ async def test_sync_is_accepted_and_discord_py_reads_the_subcommands_back(
     setting = next(o for o in consent.options if o.name == "setting")
     assert isinstance(setting, discord.app_commands.Argument)
     assert [c.value for c in setting.choices] == ["on", "off"] and setting.required
+    team = {o.name: o for o in fetched["team"].options}
+    assert list(team) == ["credits", "use", "share", "cap", "buy"]
+    cap = team["cap"]
+    assert isinstance(cap, discord.app_commands.AppCommandGroup)
+    (limit,) = cap.options
+    assert isinstance(limit, discord.app_commands.Argument)
+    assert (limit.name, limit.min_value, limit.required) == ("credits", 1, False)
 
 
 def test_imagine_takes_a_photo_and_one_to_four_images() -> None:
@@ -298,3 +333,8 @@ def test_usage_spells_a_core_command_as_its_discord_path() -> None:
     assert usage("privacy correct") == "/privacy correct <field> <value>"
     assert usage("delete-me") == "/delete-me"
     assert usage("history") == "/history [page]"
+    assert usage("credits team") == "/team credits"
+    assert usage("credits use") == "/team use <source>"
+    assert usage("credits share") == "/team share <setting>"
+    assert usage("credits cap") == "/team cap [credits]"
+    assert usage("buy") == "/buy [item]"

@@ -20,6 +20,9 @@ from discord.http import Route
 from PIL import Image
 
 from tests.fakes.discord_server import (
+    ALL_PERMISSIONS,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
     FakeDiscord,
     autocomplete_interaction,
     component_interaction,
@@ -313,6 +316,79 @@ async def test_an_interaction_for_an_unregistered_command_cannot_be_sent(
 ) -> None:
     with pytest.raises(LookupError, match="no command 'imagine'"):
         await fake.send_interaction(slash_interaction(GUILD, CHANNEL, MASON, "imagine"))
+
+
+TEAM_GROUP = {
+    "name": "team",
+    "description": "Shared credits",
+    "type": 1,
+    "options": [
+        {"name": "credits", "description": "Show them", "type": 1, "options": []},
+        {
+            "name": "cap",
+            "description": "Cap them",
+            "type": 1,
+            "options": [{"name": "credits", "description": "How many", "type": 4}],
+        },
+    ],
+}
+NELLY = {"id": "80351110224678912", "username": "nelly", "global_name": "Nelly"}
+
+
+def team_cap(user: dict[str, str], **given: Any) -> dict[str, Any]:
+    options = [{"name": "cap", "type": 1, "options": [{"name": "credits", "type": 4, "value": 5}]}]
+    return slash_interaction(GUILD, CHANNEL, user, "team", options, **given)
+
+
+async def test_an_interaction_carries_the_members_permissions_as_a_string(
+    fake: FakeDiscord, bot: Bot
+) -> None:
+    seen: asyncio.Queue[discord.Permissions] = asyncio.Queue()
+    group = app_commands.Group(name="team", description="Shared credits")
+
+    @group.command(name="cap", description="Cap them")
+    async def cap(interaction: discord.Interaction, credits: int | None = None) -> None:
+        seen.put_nowait(interaction.permissions)
+        await interaction.response.defer(ephemeral=True)
+
+    bot.tree.add_command(group)
+    await bot.tree.sync()
+    sent = [
+        await fake.send_interaction(team_cap(NELLY)),
+        await fake.send_interaction(team_cap(NELLY, permissions=MANAGE_GUILD)),
+        await fake.send_interaction(team_cap(MASON)),  # the guild's owner
+    ]
+    raw_permissions = [fake.interactions[i].payload["member"]["permissions"] for i in sent]
+    assert raw_permissions == [str(MEMBER_PERMISSIONS), str(MANAGE_GUILD), str(ALL_PERMISSIONS)]
+    read = [await asyncio.wait_for(seen.get(), WITHIN) for _ in sent]
+    assert [(p.manage_guild, p.administrator) for p in read] == [
+        (False, False),
+        (True, False),
+        (True, True),
+    ]
+    assert read[2] == discord.Permissions.all()  # the fake's "every permission" is Discord's
+
+
+def test_a_direct_message_interaction_has_a_user_and_no_member() -> None:
+    payload = slash_interaction(None, CHANNEL, MASON, "credits", permissions=ALL_PERMISSIONS)
+    assert "member" not in payload and payload["user"]["id"] == MASON["id"]
+
+
+async def test_an_interaction_names_only_registered_subcommands_and_options(
+    fake: FakeDiscord, bot: Bot
+) -> None:
+    fake.register_commands([TEAM_GROUP])
+    await fake.send_interaction(team_cap(NELLY))
+    nothing = [{"name": "credits", "type": 1, "options": []}]
+    await fake.send_interaction(slash_interaction(GUILD, CHANNEL, NELLY, "team", nothing))
+    unknown = [{"name": "burn", "type": 1, "options": []}]
+    with pytest.raises(LookupError, match="no option 'burn'"):
+        await fake.send_interaction(slash_interaction(GUILD, CHANNEL, NELLY, "team", unknown))
+    wrong_type = [
+        {"name": "cap", "type": 1, "options": [{"name": "credits", "type": 3, "value": "5"}]}
+    ]
+    with pytest.raises(LookupError, match="/team cap registers no option 'credits' of type 3"):
+        await fake.send_interaction(slash_interaction(GUILD, CHANNEL, NELLY, "team", wrong_type))
 
 
 # --- interaction responses -------------------------------------------------------------

@@ -19,25 +19,29 @@ from adapters.discord.commands import application_commands
 from adapters.discord.gateway import DiscordGateway
 from adapters.discord.identity import NAMESPACE, PLATFORM
 from adapters.discord.render import BUTTON, DANGER, NOTICE, render
-from bot.bootstrap import App
+from bot.bootstrap import App, utcnow
 from core import messages
+from core.billing import PaymentEvent, PaymentKind
 from core.commands import DeleteMe, PrivacyInfo
 from core.identity import Requester
 from core.model import ReplyAddress
 from core.replies import Document, Reply
 from tests.adapters.discord.documents import LONG_DOCUMENT
 from tests.fakes.discord_server import (
+    MANAGE_GUILD,
     FakeDiscord,
     Message,
     component_interaction,
     discord_server,
     slash_interaction,
 )
+from tests.harness import product_photo
 
 GUILD = 290926798626357250
 CHANNEL = 645027906669510667
 MASON = {"id": "53908232506183680", "username": "mason", "global_name": "Mason"}
 NELLY = {"id": "80351110224678912", "username": "nelly", "global_name": "Nelly"}
+OSCAR = {"id": "80351110224678999", "username": "oscar", "global_name": "Oscar"}
 WITHIN = 5.0
 
 
@@ -210,3 +214,89 @@ async def test_an_answer_longer_than_one_message_continues_in_private_followups(
         word for section in long.sections for word in section.body.split()
     ]
     assert [m.via for m in fake.messages_in(CHANNEL)] == ["callback"] + ["followup"] * (count - 1)
+
+
+# --- the server's shared credits -----------------------------------------------------------
+def team(subcommand: str, **options: str | int) -> list[dict[str, Any]]:
+    given = [
+        {"name": name, "type": 4 if isinstance(value, int) else 3, "value": value}
+        for name, value in options.items()
+    ]
+    return [{"name": subcommand, "type": 1, "options": given}]
+
+
+async def fund_server(app: App) -> str:
+    """The server bought the starter pack (the verified payment event, as core gets it):
+    50 credits in its shared wallet."""
+    owner = await app.bot.open_account(requester(MASON))
+    async with app.uow_factory() as uow:
+        wallet = await uow.wallets.team(PLATFORM, str(GUILD), utcnow())
+        await uow.commit()
+    applied = await app.bot.billing.apply(
+        PaymentEvent(
+            id="evt_discord_team",
+            kind=PaymentKind.PAID,
+            provider="stripe",
+            account_id=owner.id,
+            wallet_id=wallet.id,
+            item="starter",
+            purchase="cs_discord_team",
+            charge="pi_discord_team",
+            amount=500,
+        )
+    )
+    assert applied.credits == 50
+    return wallet.id
+
+
+async def said(
+    fake: FakeDiscord, user: dict[str, str], name: str, options: Any = (), **kw: Any
+) -> str:
+    """The private answer to a command: its text and its embeds' text."""
+    message = await answered(fake, slash_interaction(GUILD, CHANNEL, user, name, options, **kw))
+    parts = [message.content]
+    for embed in message.embeds:
+        parts += [embed.get("title", ""), embed.get("description", "")]
+        parts += [f"{f['name']} {f['value']}" for f in embed.get("fields", ())]
+    return "\n".join(parts)
+
+
+async def imagines(fake: FakeDiscord, user: dict[str, str], n: int) -> str:
+    photo = fake.add_attachment(product_photo(), "box.png", "image/png", channel_id=CHANNEL)
+    payload = slash_interaction(
+        GUILD, CHANNEL, user, "imagine", {"n": n}, attachments={"image": photo}
+    )
+    return (await answered(fake, payload)).content
+
+
+async def test_the_owner_shares_and_caps_and_a_member_is_refused_the_sixth_team_credit(
+    app: App, fake: FakeDiscord, gateway: Gateway
+) -> None:
+    await fund_server(app)
+    refused = await said(fake, NELLY, "team", team("share", setting="on"))
+    assert refused == f"⚠️ {messages.TEAM_ONLY_MANAGERS}"
+    shared = await said(fake, MASON, "team", team("share", setting="on"))  # the owner
+    assert shared == messages.TEAM_SHARING_NOW_ON
+    capped = await said(fake, MASON, "team", team("cap", credits=5))
+    assert capped == messages.TEAM_CAP_SET.format(cap=5)
+    using = await said(fake, NELLY, "team", team("use", source="team"))
+    assert not using.startswith("⚠️") and "the team's" in using
+
+    assert "⚠️" not in await imagines(fake, NELLY, 4)
+    assert "⚠️" not in await imagines(fake, NELLY, 1)
+    sixth = await imagines(fake, NELLY, 1)
+    assert sixth.startswith("⚠️") and "5 credits a month" in sixth and "used 5" in sixth
+
+    own = await said(fake, NELLY, "credits")
+    assert "10 credits" in own  # the team paid; Nelly's own credits are untouched
+    shown = await said(fake, NELLY, "team", team("credits"))
+    assert "45 credits" in shown and "used 5" in shown
+
+
+async def test_manage_server_lets_a_member_change_the_rules_and_nothing_less_does(
+    app: App, fake: FakeDiscord, gateway: Gateway
+) -> None:
+    plain = await said(fake, OSCAR, "team", team("cap"))
+    assert plain == f"⚠️ {messages.TEAM_ONLY_MANAGERS}"
+    managing = await said(fake, OSCAR, "team", team("cap"), permissions=MANAGE_GUILD)
+    assert managing == messages.TEAM_CAP_OFF

@@ -10,7 +10,9 @@ from adapters.discord.commands import PATHS, OptionType
 from adapters.discord.translate import NO_IMAGE, Asked, translate
 from core import messages
 from core.commands import (
+    Buy,
     Cancel,
+    CapCredits,
     DeleteMe,
     Describe,
     Forget,
@@ -27,7 +29,10 @@ from core.commands import (
     PrivacyRestrict,
     Reformat,
     Reroll,
+    ShareCredits,
     ShowCredits,
+    TeamCredits,
+    UseCredits,
 )
 from core.errors import BadInput
 from tests.adapters.payloads import payload
@@ -59,6 +64,10 @@ def sub(name: str, *options: dict[str, Any]) -> dict[str, Any]:
 
 def privacy(name: str, *options: dict[str, Any]) -> dict[str, Any]:
     return slash("privacy", sub(name, *options))
+
+
+def team(name: str, *options: dict[str, Any]) -> dict[str, Any]:
+    return slash("team", sub(name, *options))
 
 
 def attached(content_type: str | None = "image/png", filename: str = "mug.png") -> dict[str, Any]:
@@ -168,6 +177,17 @@ def test_the_message_command_takes_a_photo_discord_did_not_label_by_its_name() -
         (privacy("object"), PrivacyObject()),
         (privacy("delete"), DeleteMe()),
         (slash("delete-me"), DeleteMe()),
+        (team("credits"), TeamCredits()),
+        (team("use", text("source", "team")), UseCredits("team")),
+        (team("use", text("source", "personal")), UseCredits("personal")),
+        (team("share", text("setting", "on")), ShareCredits(on=True)),
+        (team("share", text("setting", "off")), ShareCredits(on=False)),
+        (team("cap", number("credits", 5)), CapCredits(limit=5)),
+        (team("cap"), CapCredits(limit=None)),  # no credits: no cap
+        (team("cap", number("credits", 0)), CapCredits(limit=0)),  # core refuses it
+        (team("buy", text("pack", " Starter ")), Buy(item="starter", team=True)),
+        (slash("buy", text("item", "Starter")), Buy(item="starter")),
+        (slash("buy"), Buy()),
     ],
 )
 def test_each_slash_command_becomes_its_core_command(
@@ -262,6 +282,13 @@ def test_an_attachment_of_unknown_type_is_left_to_the_decoder() -> None:
         ),
         (privacy("restrict"), "/privacy restrict needs setting"),
         (privacy("export", text("format", "zip")), "/privacy export has no option format"),
+        (team("use", text("source", "everyone")), "source takes one of: team, personal"),
+        (team("use"), "/team use needs source"),
+        (team("share", text("setting", "yes")), "setting takes one of: on, off"),
+        (team("cap", text("credits", "5")), "credits takes a whole number"),
+        (team("buy"), "/team buy needs pack"),
+        (team("buy", text("item", "starter")), "/team buy has no option item"),
+        (slash("buy", text("pack", "starter")), "/buy has no option pack"),
     ],
 )
 def test_a_malformed_command_is_refused_in_one_sentence(

@@ -241,6 +241,47 @@ async def test_auth_test_names_the_bot_its_team_and_its_org(slack: FakeSlack) ->
     assert "chat:write" in response.headers["x-oauth-scopes"].split(",")
 
 
+async def test_users_info_shows_a_persons_role_in_the_workspace(
+    slack: FakeSlack, client: AsyncWebClient
+) -> None:
+    slack.add_user(TEAM, "U0ADMIN01", name="ada", role="admin")
+    slack.add_user(TEAM, "U0OWNER01", name="otto", role="primary_owner")
+
+    alice = (await client.users_info(user=ALICE))["user"]
+    admin = (await client.users_info(user="U0ADMIN01"))["user"]
+    owner = (await client.users_info(user="U0OWNER01"))["user"]
+
+    assert (alice["id"], alice["team_id"], alice["name"]) == (ALICE, TEAM, "alice")
+    flags = ("is_admin", "is_owner", "is_primary_owner")
+    assert [[person[flag] for flag in flags] for person in (alice, admin, owner)] == [
+        [False, False, False],
+        [True, False, False],
+        [True, True, True],  # Slack's owners are admins too
+    ]
+    assert alice["is_bot"] is False and alice["deleted"] is False
+
+
+async def test_users_info_knows_only_the_tokens_workspace_and_needs_users_read(
+    slack: FakeSlack, client: AsyncWebClient
+) -> None:
+    slack.add_user(OTHER_TEAM, "U0BOB0001", name="bob", role="admin")
+    slack.add_token(TEAM, "xoxb-T0001-noread", scopes={"chat:write"})
+    no_read = AsyncWebClient(token="xoxb-T0001-noread", base_url=slack.api_url)
+
+    elsewhere = await _error(client.users_info(user="U0BOB0001"))
+    nobody = await _error(client.users_info(user="U0NOBODY1"))
+    unscoped = await _error(no_read.users_info(user=ALICE))
+
+    assert elsewhere.response["error"] == nobody.response["error"] == "user_not_found"
+    assert unscoped.response["error"] == "missing_scope"
+    assert unscoped.response["needed"] == "users:read"
+
+
+def test_a_role_slack_has_not_is_refused(slack: FakeSlack) -> None:
+    with pytest.raises(ValueError, match="no role"):
+        slack.add_user(TEAM, "U0ODD0001", role="superuser")
+
+
 async def test_an_unknown_method_answers_unknown_method(client: AsyncWebClient) -> None:
     error = await _error(client.api_call("chat.postMessages", json={}))
 

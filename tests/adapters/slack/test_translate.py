@@ -14,6 +14,8 @@ from adapters.slack.setup import SCOPES
 from adapters.slack.translate import ATTACH_INSTEAD, UMBRELLA, command_of, line_of, mention_text
 from core.commands import (
     COMMANDS,
+    Buy,
+    CapCredits,
     DeleteMe,
     Forget,
     History,
@@ -25,7 +27,10 @@ from core.commands import (
     PrivacyObject,
     PrivacyRestrict,
     Reformat,
+    ShareCredits,
     ShowCredits,
+    TeamCredits,
+    UseCredits,
 )
 from core.errors import BadInput
 
@@ -57,6 +62,9 @@ ARGUMENTS = {
     "privacy consent": " analytics on",
     "privacy correct": " name Ada",
     "privacy restrict": " on",
+    "credits use": " team",
+    "credits share": " on",
+    "credits cap": " 5",
 }
 
 
@@ -103,6 +111,47 @@ async def test_history_and_privacy_read_as_the_terminal_reads_them(
     command: str, text: str, parsed: object
 ) -> None:
     assert await command_of(command, text) == parsed
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "parsed"),
+    [
+        ("/credits", "team", TeamCredits()),
+        ("/credits", "use team", UseCredits("team")),
+        ("/credits", "use Personal", UseCredits("personal")),
+        ("/credits", "share on", ShareCredits(on=True)),
+        ("/credits", "share off", ShareCredits(on=False)),
+        ("/credits", "cap 5", CapCredits(limit=5)),
+        ("/credits", "cap off", CapCredits(limit=None)),
+        ("/aioe", "credits team", TeamCredits()),
+        ("/aioe", "credits cap 12", CapCredits(limit=12)),
+        ("/aioe", "/credits share off", ShareCredits(on=False)),
+        ("/buy", "team starter", Buy(item="starter", team=True)),
+        ("/buy", "starter", Buy(item="starter")),
+        ("/aioe", "buy team Starter", Buy(item="starter", team=True)),
+    ],
+)
+async def test_team_credit_lines_read_as_the_terminal_reads_them(
+    command: str, text: str, parsed: object
+) -> None:
+    assert await command_of(command, text) == parsed
+
+
+@pytest.mark.parametrize(
+    ("command", "text"),
+    [
+        ("/credits", "cap 0"),
+        ("/credits", "cap lots"),
+        ("/credits", "share maybe"),
+        ("/credits", "use"),
+        ("/credits", "everyone"),
+        ("/buy", "team"),
+    ],
+)
+async def test_a_team_credit_line_with_wrong_words_is_one_sentence(command: str, text: str) -> None:
+    with pytest.raises(BadInput) as refused:
+        await command_of(command, text)
+    assert refused.value.message.endswith(".")
 
 
 async def test_a_file_path_is_refused_with_a_sentence_on_attaching_instead() -> None:

@@ -9,15 +9,24 @@ the buyer holds an unconsumed entitlement to it, as Discord refuses it) and send
 ENTITLEMENT_CREATE; entitlements are listed (``GET /applications/{id}/entitlements``),
 consumed (``POST …/entitlements/{id}/consume``, recorded in ``fake.consumed``) and carried
 on the buyer's interactions while unconsumed; purchase buttons (style 6) are checked as
-Discord documents them: a ``sku_id`` and no label, custom id, url or emoji."""
+Discord documents them: a ``sku_id`` and no label, custom id, url or emoji.
+
+Interactions in a guild carry ``member.permissions`` as a string bitfield, as Discord
+does (``slash_interaction(..., permissions=MANAGE_GUILD)``; the guild's owner, its first
+member, holds ``ALL_PERMISSIONS``), and name only subcommands and options the command was
+registered with (anything else raises ``LookupError``: Discord would never send it)."""
 
 from tests.fakes.discord_server.checks import DiscordError, Upload
 from tests.fakes.discord_server.fake import CALLBACK_DEADLINE, TOKEN_LIFETIME, FakeDiscord
 from tests.fakes.discord_server.gateway import Session
 from tests.fakes.discord_server.payloads import (
+    ADMINISTRATOR,
+    ALL_PERMISSIONS,
     ATTACHMENT_SIZE_LIMIT,
     EPHEMERAL,
     LOADING,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
     autocomplete_interaction,
     component_interaction,
     slash_interaction,
@@ -41,12 +50,16 @@ from tests.fakes.discord_server.server import (
 )
 
 __all__ = [
+    "ADMINISTRATOR",
+    "ALL_PERMISSIONS",
     "ATTACHMENT_SIZE_LIMIT",
     "CALLBACK_DEADLINE",
     "DEFAULT_APPLICATION_ID",
     "DEFAULT_BOT_TOKEN",
     "EPHEMERAL",
     "LOADING",
+    "MANAGE_GUILD",
+    "MEMBER_PERMISSIONS",
     "TOKEN_LIFETIME",
     "ApiRequest",
     "Attachment",

@@ -236,6 +236,23 @@ def _check_choices(path: list[str | int], option: JSON) -> None:
             )
 
 
+def check_invocation(registered: JSON, options: Sequence[Any], path: str) -> None:
+    """An interaction's options name only the registered command's subcommands and
+    options, with their types: Discord's client offers nothing else, so a test that
+    sends anything else is told so (``LookupError``)."""
+    defined = {o.get("name"): o for o in registered.get("options") or []}
+    for sent in options:
+        name = sent.get("name") if isinstance(sent, Mapping) else None
+        known = defined.get(name)
+        if known is None or known.get("type") != sent.get("type"):
+            raise LookupError(
+                f"{path} registers no option {name!r} of type {sent.get('type')}: Discord "
+                "only sends the options and subcommands a command was registered with"
+            )
+        if known["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP):
+            check_invocation(known, sent.get("options") or [], f"{path} {name}")
+
+
 # --- messages --------------------------------------------------------------------------
 
 

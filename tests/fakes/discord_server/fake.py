@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes.discord_server.cdn import Cdn
+from tests.fakes.discord_server.checks import check_invocation
 from tests.fakes.discord_server.payloads import (
+    ALL_PERMISSIONS,
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
     JSON,
@@ -156,15 +158,19 @@ class FakeDiscord:
     def guild_json(self, guild_id: int) -> JSON:
         """The guild as GUILD_CREATE carries it."""
         guild = self.guilds[int(guild_id)]
-        owner = next((m["user"]["id"] for m in guild.members[1:]), self.bot_user["id"])
         return guild_create_json(
             guild.id,
             guild.name,
-            owner_id=int(owner),
+            owner_id=self.owner_of(guild.id),
             channels=guild.channels,
             members=guild.members,
             joined_at=guild.joined_at,
         )
+
+    def owner_of(self, guild_id: int) -> int:
+        """The guild's owner: its first member besides the bot (the bot when alone)."""
+        guild = self.guilds[int(guild_id)]
+        return int(next((m["user"]["id"] for m in guild.members[1:]), self.bot_user["id"]))
 
     def add_attachment(
         self, data: bytes, filename: str, content_type: str | None = None, *, channel_id: int = 0
@@ -364,6 +370,7 @@ class FakeDiscord:
         if data["type"] == MESSAGE_COMPONENT:
             component_message = self._component_message(data)
         self._fill_channel(data, guild_id, channel_id)
+        self._fill_owner(data, guild_id)
         self._note_direct_channel(data, channel_id)
         if not data.get("entitlements"):
             user = data["member"]["user"] if "member" in data else data["user"]
@@ -497,6 +504,7 @@ class FakeDiscord:
         for scope in (guild_id, None) if guild_id is not None else (None,):
             for command in self.commands.get(scope, []):
                 if (command["name"], command["type"]) == (name, kind):
+                    check_invocation(command, data["data"].get("options") or [], f"/{name}")
                     data["data"]["id"] = command["id"]
                     if scope is not None:
                         data["data"]["guild_id"] = str(scope)
@@ -538,6 +546,13 @@ class FakeDiscord:
         user = data["user"]
         if self.dm_with(int(user["id"])) is None and channel_id not in self.direct_channels:
             self.direct_channels[channel_id] = DirectChannel(channel_id, dict(user))
+
+    def _fill_owner(self, data: JSON, guild_id: int | None) -> None:
+        """The guild's owner holds every permission, as Discord computes it."""
+        if guild_id is None or guild_id not in self.guilds or "member" not in data:
+            return
+        if int(data["member"]["user"]["id"]) == self.owner_of(guild_id):
+            data["member"]["permissions"] = str(ALL_PERMISSIONS)
 
     def _fill_channel(self, data: JSON, guild_id: int | None, channel_id: int) -> None:
         found = self.channel(channel_id)

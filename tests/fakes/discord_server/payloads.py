@@ -16,8 +16,13 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 #: Permission bits the fake uses.
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
+#: Every permission Discord defines (as discord.py 2.7's ``Permissions.all()``): what the
+#: guild's owner holds, whatever the roles say.
+ALL_PERMISSIONS = 8866461766385663
 MEMBER_PERMISSIONS = (
     1  # CREATE_INSTANT_INVITE
     | 1 << 6  # ADD_REACTIONS
@@ -214,10 +219,16 @@ def _options(values: Mapping[str, Any] | Sequence[JSON]) -> list[JSON]:
 
 
 def _base(
-    kind: int, guild_id: int | None, channel_id: int, user: Mapping[str, Any], locale: str
+    kind: int,
+    guild_id: int | None,
+    channel_id: int,
+    user: Mapping[str, Any],
+    locale: str,
+    permissions: int = MEMBER_PERMISSIONS,
 ) -> JSON:
     """The fields every interaction carries (``id``, ``token``, ``application_id`` and
-    ``version`` are filled in by the fake when it sends the interaction)."""
+    ``version`` are filled in by the fake when it sends the interaction); in a guild, the
+    member with their ``permissions`` in the channel, a string as Discord sends it."""
     payload: JSON = {
         "type": kind,
         "channel_id": str(channel_id),
@@ -241,7 +252,7 @@ def _base(
     payload["guild_id"] = str(guild_id)
     payload["guild"] = {"id": str(guild_id), "locale": "en-US", "features": []}
     payload["guild_locale"] = "en-US"
-    payload["member"] = member_json(user, permissions=MEMBER_PERMISSIONS)
+    payload["member"] = member_json(user, permissions=permissions)
     payload["channel"] = {**text_channel_json(channel_id, "general"), "guild_id": str(guild_id)}
     payload["authorizing_integration_owners"] = {"0": str(guild_id)}
     payload["context"] = 0
@@ -257,12 +268,15 @@ def slash_interaction(
     attachments: Mapping[str, JSON] | None = None,
     *,
     locale: str = "en-US",
+    permissions: int = MEMBER_PERMISSIONS,
 ) -> JSON:
     """A CHAT_INPUT command interaction (``guild_id=None``: in a DM with the bot).
 
     ``options`` maps option names to values (or is Discord's option list as is);
     ``attachments`` maps attachment option names to attachment objects from
-    ``fake.add_attachment``, which also land in ``data.resolved.attachments``."""
+    ``fake.add_attachment``, which also land in ``data.resolved.attachments``;
+    ``permissions`` are the member's in the channel (the guild's owner holds them all,
+    whatever is given: the fake fills that in when it sends the interaction)."""
     data: JSON = {"id": str(_snowflake()), "name": name, "type": 1}
     listed = _options(options)
     resolved: dict[str, JSON] = {}
@@ -273,7 +287,8 @@ def slash_interaction(
         data["options"] = listed
     if resolved:
         data["resolved"] = {"attachments": resolved}
-    return {**_base(APPLICATION_COMMAND, guild_id, channel_id, user, locale), "data": data}
+    base = _base(APPLICATION_COMMAND, guild_id, channel_id, user, locale, permissions)
+    return {**base, "data": data}
 
 
 def autocomplete_interaction(
@@ -305,13 +320,14 @@ def component_interaction(
     *,
     message: Mapping[str, Any],
     locale: str = "en-US",
+    permissions: int = MEMBER_PERMISSIONS,
 ) -> JSON:
     """A MESSAGE_COMPONENT interaction: a button press, or (``values`` given) a string
     select. ``message`` is the message the component is on (``fake.message_json(id)``)."""
     data: JSON = {"custom_id": custom_id, "component_type": 2}
     if values is not None:
         data = {"custom_id": custom_id, "component_type": 3, "values": list(values)}
-    payload = _base(MESSAGE_COMPONENT, guild_id, channel_id, user, locale)
+    payload = _base(MESSAGE_COMPONENT, guild_id, channel_id, user, locale, permissions)
     return {**payload, "data": data, "message": dict(message)}
 
 

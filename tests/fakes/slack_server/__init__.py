@@ -18,6 +18,7 @@ from tests.fakes.slack_server.fake import (
 from tests.fakes.slack_server.files import MAX_UPLOAD_BYTES
 from tests.fakes.slack_server.records import (
     JSON,
+    ROLE_FLAGS,
     ApiCall,
     Channel,
     Download,
@@ -51,6 +52,7 @@ __all__ = [
     "OAUTH_CODE_TTL",
     "RESPONSE_URL_USES",
     "RETIRED_METHODS",
+    "ROLE_FLAGS",
     "TRIGGER_TTL",
     "ApiCall",
     "Channel",

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from tests.fakes.slack_server.files import file_json
 from tests.fakes.slack_server.records import (
     JSON,
+    ROLE_FLAGS,
     ApiCall,
     Channel,
     Download,
@@ -31,7 +32,7 @@ DEFAULT_BOT_TOKEN = "xoxb-0001-fake"
 DEFAULT_APP_TOKEN = "xapp-1-A0FAKEAPP1-1-fake"
 DEFAULT_APP_ID = "A0FAKEAPP1"
 #: The bot scopes config/slack_manifest.yml asks for: what a fresh install's token holds.
-#: (No ``chat:write.public``, ``users:read`` or ``channels:*``: calls needing them fail.)
+#: (No ``chat:write.public`` or ``channels:*``: calls needing them fail.)
 DEFAULT_BOT_SCOPES = frozenset(
     {
         "app_mentions:read",
@@ -41,6 +42,7 @@ DEFAULT_BOT_SCOPES = frozenset(
         "files:write",
         "im:history",
         "im:write",
+        "users:read",
     }
 )
 APP_TOKEN_SCOPES = frozenset({"connections:write"})
@@ -199,8 +201,13 @@ class FakeSlack:
         name: str = "",
         real_name: str = "",
         is_bot: bool = False,
+        role: str | None = None,
     ) -> User:
-        """A member of the team; adding a known id to another team makes a Grid user."""
+        """A member of the team; adding a known id to another team makes a Grid user.
+        ``role`` (``member``, ``admin``, ``owner``, ``primary_owner``) is what users.info
+        shows; given for a known user, it changes."""
+        if role is not None and role not in ROLE_FLAGS:
+            raise ValueError(f"no role {role!r}; one of {', '.join(ROLE_FLAGS)}")
         workspace = self.workspaces[team_id]
         user_id = user_id or self.new_id("W" if workspace.enterprise_id else "U")
         user = self.users.get(user_id)
@@ -208,6 +215,8 @@ class FakeSlack:
             name = name or f"user{user_id.lower()}"
             user = User(user_id, set(), name, real_name or name.title(), is_bot)
             self.users[user_id] = user
+        if role is not None:
+            user.role = role
         user.teams.add(team_id)
         return user
 

@@ -55,15 +55,33 @@ class Grant:
     user_scopes: frozenset[str] = frozenset()
 
 
+#: A person's role in a workspace, and the flags users.info shows for it: an owner is an
+#: admin too, and the primary owner (who created the workspace) an owner.
+ROLE_FLAGS: dict[str, tuple[bool, bool, bool]] = {
+    "member": (False, False, False),
+    "admin": (True, False, False),
+    "owner": (True, True, False),
+    "primary_owner": (True, True, True),
+}
+
+
 @dataclass(slots=True)
 class User:
-    """A person (or a bot user); Grid users can belong to several teams."""
+    """A person (or a bot user); Grid users can belong to several teams. ``role`` is
+    one of ``ROLE_FLAGS``."""
 
     id: str
     teams: set[str]
     name: str
     real_name: str
     is_bot: bool = False
+    role: str = "member"
+
+    @property
+    def flags(self) -> JSON:
+        """``is_admin``, ``is_owner`` and ``is_primary_owner`` as users.info shows them."""
+        admin, owner, primary = ROLE_FLAGS[self.role]
+        return {"is_admin": admin, "is_owner": owner, "is_primary_owner": primary}
 
 
 @dataclass(slots=True)
