@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
+import queue
 import secrets
 import shutil
+import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -76,6 +78,72 @@ async def _fresh_postgres_database(server_url: str, template: str = "") -> Async
             await admin.close()
 
 
+class PostgresPool:
+    """Copies of the template database, made ahead on a thread of their own while tests
+    run (the server spends most of a copy waiting on its disk), and dropped there after
+    use."""
+
+    def __init__(self, server_url: str, template: str, ahead: int = 3) -> None:
+        self._server = server_url
+        self._template = template
+        self._ahead = ahead
+        self._ready: queue.Queue[str] = queue.Queue()
+        self._used: queue.Queue[str] = queue.Queue()
+        self._stop = threading.Event()
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=asyncio.run, args=(self._work(),), daemon=True)
+        self._thread.start()
+
+    def url(self, name: str) -> str:
+        return (
+            make_url(self._server)
+            .set(drivername="postgresql+asyncpg", database=name)
+            .render_as_string(hide_password=False)
+        )
+
+    def take(self) -> str:
+        """A fresh copy's name (waits for one to be ready)."""
+        while True:
+            if self._failure is not None:
+                raise RuntimeError("could not copy the template database") from self._failure
+            try:
+                return self._ready.get(timeout=0.5)
+            except queue.Empty:
+                continue
+
+    def give_back(self, name: str) -> None:
+        self._used.put(name)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+    async def _work(self) -> None:
+        admin = await asyncpg.connect(_asyncpg_dsn(self._server))
+        try:
+            while not self._stop.is_set():
+                while not self._used.empty():
+                    await self._drop(admin, self._used.get_nowait())
+                if self._ready.qsize() < self._ahead:
+                    name = f"aioe_test_{secrets.token_hex(6)}"
+                    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
+                    self._ready.put(name)
+                else:
+                    await asyncio.sleep(0.02)
+            for leftover in (self._used, self._ready):
+                while not leftover.empty():
+                    await self._drop(admin, leftover.get_nowait())
+        except BaseException as error:
+            self._failure = error
+            raise
+        finally:
+            await admin.close()
+
+    @staticmethod
+    async def _drop(admin: asyncpg.Connection, name: str) -> None:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @dataclass(frozen=True)
 class Templates:
     """Databases migrated once per test session, copied for each test (a copy takes a
@@ -83,6 +151,7 @@ class Templates:
 
     sqlite: Path
     postgresql: str  # a template database's name on the test server, or ""
+    pool: PostgresPool | None = None
 
 
 def _in_a_thread(coroutine: Coroutine[Any, Any, None]) -> None:
@@ -108,9 +177,12 @@ def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tem
             await migrate_async(make_url(_PG_SERVER).set(database=name).render_as_string(False))
 
         _in_a_thread(build())
+    pool = PostgresPool(_PG_SERVER, name) if name else None
     try:
-        yield Templates(sqlite, name)
+        yield Templates(sqlite, name, pool)
     finally:
+        if pool is not None:
+            pool.close()
         if name:
 
             async def drop() -> None:
@@ -136,8 +208,13 @@ async def database_url(
         shutil.copyfile(database_templates.sqlite, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    async with _fresh_postgres_database(_PG_SERVER, database_templates.postgresql) as url:
-        yield url
+    pool = database_templates.pool
+    assert pool is not None
+    name = await asyncio.to_thread(pool.take)
+    try:
+        yield pool.url(name)
+    finally:
+        pool.give_back(name)
 
 
 @pytest.fixture(params=_DATABASES)
