@@ -235,7 +235,7 @@ class Billing:
             await uow.payments.set_customer(event.account_id, event.provider, event.customer, now)
         if event.kind is PaymentKind.SUBSCRIPTION and known:
             await uow.payments.set_subscription(
-                event.account_id, event.subscription, event.status, now
+                event.account_id, event.subscription, event.status, now, event.created
             )
             return Applied(note=event.status)
         if event.kind in (PaymentKind.PAID, PaymentKind.PERIOD_PAID):

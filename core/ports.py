@@ -472,8 +472,16 @@ class PaymentRepository(Protocol):
     ) -> None: ...
 
     async def set_subscription(
-        self, account_id: str, subscription: str, status: str, now: datetime
-    ) -> None: ...
+        self,
+        account_id: str,
+        subscription: str,
+        status: str,
+        now: datetime,
+        at: datetime | None = None,
+    ) -> None:
+        """Store a subscription's status as of ``at`` (when the provider made the event),
+        unless a status of a later moment is stored already."""
+        ...
 
     async def customer(self, account_id: str) -> Customer | None: ...
 

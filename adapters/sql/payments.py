@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.conflicts import insert_unless_conflict
@@ -64,12 +64,27 @@ class SqlPaymentRepository:
             )
 
     async def set_subscription(
-        self, account_id: str, subscription: str, status: str, now: datetime
+        self,
+        account_id: str,
+        subscription: str,
+        status: str,
+        now: datetime,
+        at: datetime | None = None,
     ) -> None:
+        conditions = [payment_customers.c.account_id == account_id]
+        if at is not None:
+            conditions.append(
+                or_(payment_customers.c.status_at.is_(None), payment_customers.c.status_at <= at)
+            )
         await self._connection.execute(
             update(payment_customers)
-            .where(payment_customers.c.account_id == account_id)
-            .values(subscription_id=subscription, subscription_status=status, updated_at=now)
+            .where(*conditions)
+            .values(
+                subscription_id=subscription,
+                subscription_status=status,
+                status_at=at,
+                updated_at=now,
+            )
         )
 
     async def customer(self, account_id: str) -> Customer | None:

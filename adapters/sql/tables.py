@@ -325,6 +325,9 @@ payment_customers = sa.Table(
     sa.Column("customer_id", sa.String(), nullable=False),
     sa.Column("subscription_id", sa.String(), nullable=False, server_default=sa.text("''")),
     sa.Column("subscription_status", sa.String(), nullable=False, server_default=sa.text("''")),
+    # When the provider made the event the status comes from: an older one arriving late
+    # does not overwrite a newer one.
+    sa.Column("status_at", UtcDateTime(), nullable=True),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
 

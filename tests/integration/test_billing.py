@@ -172,3 +172,28 @@ async def test_payment_event_ids_are_forgotten_after_thirty_days(chat: Chat, app
     assert (await later.sweep()).payment_events == 0
     # The purchase itself still stops a second grant.
     assert (await app.bot.billing.apply(paid(alice, "evt_old", "cs_old"))).credits == 0
+
+
+async def test_a_late_older_subscription_status_does_not_overwrite_a_newer_one(
+    chat: Chat, app: App
+) -> None:
+    alice = await account_of(chat)
+    now = utcnow()
+
+    def status(event: str, value: str, minutes_ago: int) -> PaymentEvent:
+        return PaymentEvent(
+            id=event,
+            kind=PaymentKind.SUBSCRIPTION,
+            provider="stripe",
+            account_id=alice,
+            customer="cus_alice",
+            subscription="sub_1",
+            status=value,
+            created=now - timedelta(minutes=minutes_ago),
+        )
+
+    await app.bot.billing.apply(status("evt_s2", "canceled", 1))
+    await app.bot.billing.apply(status("evt_s1", "active", 5))  # older, arriving late
+    async with app.uow_factory(readonly=True) as uow:
+        customer = await uow.payments.customer(alice)
+    assert customer is not None and customer.status == "canceled"

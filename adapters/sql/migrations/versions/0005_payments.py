@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.String(), nullable=False),
         sa.Column("subscription_id", sa.String(), nullable=False, server_default=sa.text("''")),
         sa.Column("subscription_status", sa.String(), nullable=False, server_default=sa.text("''")),
+        sa.Column("status_at", TIME, nullable=True),
         sa.Column("updated_at", TIME, nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name="fk_payment_customers_account_id_accounts"
