@@ -116,3 +116,32 @@ def product_photo(size: tuple[int, int] = (640, 480), fmt: str = "PNG") -> bytes
     out = io.BytesIO()
     image.save(out, fmt)
     return out.getvalue()
+
+
+async def fund_team(app: App, buyer: Requester, pack: str = "starter") -> str:
+    """The buyer's workspace or server bought ``pack`` for its shared wallet: the verified
+    payment event, as a provider's webhook hands it to core. Returns the wallet's id."""
+    from bot.bootstrap import utcnow
+    from core.billing import PaymentEvent, PaymentKind
+
+    account = await app.bot.open_account(buyer)
+    async with app.uow_factory() as uow:
+        wallet = await uow.wallets.team(buyer.platform, buyer.tenant, utcnow())
+        await uow.commit()
+    purchase = f"cs_team_{buyer.platform}_{buyer.tenant}"
+    applied = await app.bot.billing.apply(
+        PaymentEvent(
+            id=f"evt_{purchase}",
+            kind=PaymentKind.PAID,
+            provider="stripe",
+            account_id=account.id,
+            wallet_id=wallet.id,
+            item=pack,
+            purchase=purchase,
+            charge=f"pi_{purchase}",
+            amount=500,
+        )
+    )
+    item = app.bot.billing.catalogue.item(pack)
+    assert item is not None and applied.credits == item.credits
+    return wallet.id

@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import utcnow
 from core import messages
-from core.billing import PaymentEvent, PaymentKind
 from core.identity import Requester
 from tests.fakes.slack_server import DEFAULT_TEAM, Message
-from tests.harness import count_rows
+from tests.harness import count_rows, fund_team
 from tests.integration.slack_harness import USER, SlackRig, eventually, photo_event, slack_rig
 
 MEMBER = USER  # the harness's person, who sends the photos
@@ -27,31 +25,6 @@ async def rig(tmp_path: Path, database_url: str) -> AsyncIterator[SlackRig]:
         made.slack.add_user(DEFAULT_TEAM, ADMIN, name="ada", role="admin")
         made.slack.channels[made.channel].members.add(ADMIN)
         yield made
-
-
-async def fund_team(rig: SlackRig) -> str:
-    """The workspace bought the starter pack (the webhook's verified event, as core gets
-    it): 50 credits in its shared wallet."""
-    bot = rig.bot.bot
-    admin = await bot.open_account(Requester("slack", DEFAULT_TEAM, ADMIN, "ada"))
-    async with rig.bot.uow_factory() as uow:
-        team = await uow.wallets.team("slack", DEFAULT_TEAM, utcnow())
-        await uow.commit()
-    applied = await bot.billing.apply(
-        PaymentEvent(
-            id="evt_slack_team",
-            kind=PaymentKind.PAID,
-            provider="stripe",
-            account_id=admin.id,
-            wallet_id=team.id,
-            item="starter",
-            purchase="cs_slack_team",
-            charge="pi_slack_team",
-            amount=500,
-        )
-    )
-    assert applied.credits == 50
-    return team.id
 
 
 def answers_to(rig: SlackRig, user: str) -> list[Message]:
@@ -85,7 +58,7 @@ def said_in(rig: SlackRig, thread: str) -> str:
 async def test_an_admin_shares_and_caps_and_a_member_is_refused_the_sixth_team_credit(
     rig: SlackRig,
 ) -> None:
-    team = await fund_team(rig)
+    team = await fund_team(rig.bot, Requester("slack", DEFAULT_TEAM, ADMIN, "ada"))
     refused = await says(rig, MEMBER, "/credits", "share on")
     assert messages.TEAM_ONLY_MANAGERS in refused
     assert messages.TEAM_SHARING_NOW_ON in await says(rig, ADMIN, "/credits", "share on")

@@ -6,13 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from adapters.console.translate import translate
-from bot.bootstrap import App, utcnow
-from core.billing import PaymentEvent, PaymentKind
+from bot.bootstrap import App
 from core.errors import BadInput
 from core.identity import Requester
 from core.model import ReplyAddress
 from core.replies import Document, Error, Private, Progress, Reply, Statement
-from tests.harness import Chat, count_rows, product_photo
+from tests.harness import Chat, count_rows, fund_team, product_photo
 
 TEAM = "T0TEAMS"
 ADMIN = Requester("slack", TEAM, "U0ADMIN", "Ada", manager=True)
@@ -28,33 +27,10 @@ async def say(chat: Chat, requester: Requester, line: str) -> Reply:
     return await chat.app.bot.handle(requester, command, address)
 
 
-async def fund_team(app: App, credits_bought: int = 50) -> str:
-    """The team bought the starter pack (the webhook's verified event, as core gets it)."""
-    admin = await app.bot.open_account(ADMIN)
-    async with app.uow_factory() as uow:
-        team = await uow.wallets.team("slack", TEAM, utcnow())
-        await uow.commit()
-    applied = await app.bot.billing.apply(
-        PaymentEvent(
-            id="evt_team",
-            kind=PaymentKind.PAID,
-            provider="stripe",
-            account_id=admin.id,
-            wallet_id=team.id,
-            item="starter",
-            purchase="cs_team",
-            charge="pi_team",
-            amount=500,
-        )
-    )
-    assert applied.credits == credits_bought
-    return team.id
-
-
 async def test_a_member_cap_refuses_the_sixth_credit_with_a_sentence_naming_it(
     chat: Chat, app: App, tmp_path: Path
 ) -> None:
-    team = await fund_team(app)
+    team = await fund_team(app, ADMIN)
     photo = tmp_path / "mug.png"
     photo.write_bytes(product_photo())
     assert isinstance(await say(chat, ADMIN, "/credits share on"), Private)
@@ -85,7 +61,7 @@ async def test_a_member_cap_refuses_the_sixth_credit_with_a_sentence_naming_it(
 async def test_members_spend_their_own_until_a_manager_shares(
     chat: Chat, app: App, tmp_path: Path
 ) -> None:
-    await fund_team(app)
+    await fund_team(app, ADMIN)
     photo = tmp_path / "mug.png"
     photo.write_bytes(product_photo())
     waiting = await say(chat, MEMBER, "/credits use team")

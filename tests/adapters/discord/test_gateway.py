@@ -19,9 +19,8 @@ from adapters.discord.commands import application_commands
 from adapters.discord.gateway import DiscordGateway
 from adapters.discord.identity import NAMESPACE, PLATFORM
 from adapters.discord.render import BUTTON, DANGER, NOTICE, render
-from bot.bootstrap import App, utcnow
+from bot.bootstrap import App
 from core import messages
-from core.billing import PaymentEvent, PaymentKind
 from core.commands import DeleteMe, PrivacyInfo
 from core.identity import Requester
 from core.model import ReplyAddress
@@ -35,7 +34,7 @@ from tests.fakes.discord_server import (
     discord_server,
     slash_interaction,
 )
-from tests.harness import product_photo
+from tests.harness import fund_team, product_photo
 
 GUILD = 290926798626357250
 CHANNEL = 645027906669510667
@@ -225,30 +224,6 @@ def team(subcommand: str, **options: str | int) -> list[dict[str, Any]]:
     return [{"name": subcommand, "type": 1, "options": given}]
 
 
-async def fund_server(app: App) -> str:
-    """The server bought the starter pack (the verified payment event, as core gets it):
-    50 credits in its shared wallet."""
-    owner = await app.bot.open_account(requester(MASON))
-    async with app.uow_factory() as uow:
-        wallet = await uow.wallets.team(PLATFORM, str(GUILD), utcnow())
-        await uow.commit()
-    applied = await app.bot.billing.apply(
-        PaymentEvent(
-            id="evt_discord_team",
-            kind=PaymentKind.PAID,
-            provider="stripe",
-            account_id=owner.id,
-            wallet_id=wallet.id,
-            item="starter",
-            purchase="cs_discord_team",
-            charge="pi_discord_team",
-            amount=500,
-        )
-    )
-    assert applied.credits == 50
-    return wallet.id
-
-
 async def said(
     fake: FakeDiscord, user: dict[str, str], name: str, options: Any = (), **kw: Any
 ) -> str:
@@ -272,7 +247,7 @@ async def imagines(fake: FakeDiscord, user: dict[str, str], n: int) -> str:
 async def test_the_owner_shares_and_caps_and_a_member_is_refused_the_sixth_team_credit(
     app: App, fake: FakeDiscord, gateway: Gateway
 ) -> None:
-    await fund_server(app)
+    await fund_team(app, requester(MASON))
     refused = await said(fake, NELLY, "team", team("share", setting="on"))
     assert refused == f"⚠️ {messages.TEAM_ONLY_MANAGERS}"
     shared = await said(fake, MASON, "team", team("share", setting="on"))  # the owner
