@@ -178,17 +178,24 @@ def test_every_table_is_either_personal_or_says_why_not() -> None:
     assert not set(PERSONAL) & set(NOT_PERSONAL)
 
 
-async def test_an_export_holds_every_category_and_nothing_of_anyone_else(
-    chat: Chat, app: App, tmp_path: Path
-) -> None:
+async def two_people(chat: Chat, tmp_path: Path) -> tuple[Person, Person, Images]:
+    """Alice, who has used every feature (and installed the Slack app), and Bob beside
+    her, who made images; Alice's images."""
     photo = tmp_path / "mug.png"
     photo.write_bytes(product_photo())
     alice, bob = Person(chat, ALICE), Person(chat, BOB)
-    await install_slack(app, ALICE, ALICE.tenant)
+    await install_slack(chat.app, ALICE, ALICE.tenant)
     made = await fill(alice, photo, ALICE_PROMPT, everything=True)
     (images,) = [r for r in made if isinstance(r, Images)]
-    await open_image_link(app, images.images[0].link)
+    await open_image_link(chat.app, images.images[0].link)
     await fill(bob, photo, BOB_PROMPT, everything=False)
+    return alice, bob, images
+
+
+async def test_an_export_holds_every_category_and_nothing_of_anyone_else(
+    chat: Chat, app: App, tmp_path: Path
+) -> None:
+    alice, bob, images = await two_people(chat, tmp_path)
     alice_id, bob_id = await alice.account_id(), await bob.account_id()
 
     archive = await export_of(alice)
@@ -277,15 +284,8 @@ async def test_an_export_holds_every_category_and_nothing_of_anyone_else(
 async def test_after_erasure_nothing_of_the_person_is_left_and_the_ledger_balances(
     chat: Chat, app: App, tmp_path: Path
 ) -> None:
-    photo = tmp_path / "mug.png"
-    photo.write_bytes(product_photo())
-    alice, bob = Person(chat, ALICE), Person(chat, BOB)
-    await install_slack(app, ALICE, ALICE.tenant)
-    made = await fill(alice, photo, ALICE_PROMPT, everything=True)
-    (images,) = [r for r in made if isinstance(r, Images)]
-    await open_image_link(app, images.images[0].link)
+    alice, bob, _ = await two_people(chat, tmp_path)
     await export_of(alice)
-    await fill(bob, photo, BOB_PROMPT, everything=False)
     alice_id, bob_id = await alice.account_id(), await bob.account_id()
     before = await rows_of(app)
     bob_before = {
