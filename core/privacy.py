@@ -77,8 +77,19 @@ _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 _ERASE = "erase"
 #: Commands that change consent or erase: never counted, whatever the consent was before.
 _UNCOUNTED = (PrivacyConsent, PrivacyObject, PrivacyRestrict, DeleteMe)
+
+
 #: The product's own ledger reasons survive an erasure (operators' free text does not).
-_SPENT = re.compile(re.escape(messages.LEDGER_SPENT).replace(r"\{cost\}", r"\d+") + "$")
+def _shape(template: str) -> re.Pattern[str]:
+    """A ledger reason template as a pattern: numbers and names fill its fields."""
+    escaped = re.escape(template)
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"[\\w .-]+", escaped) + "$")
+
+
+_FILLED = tuple(
+    _shape(template)
+    for template in (messages.LEDGER_SPENT, messages.LEDGER_BOUGHT, messages.LEDGER_REFUNDED)
+)
 _OWN_REASONS = frozenset(
     {
         messages.LEDGER_WELCOME,
@@ -94,7 +105,7 @@ _OWN_REASONS = frozenset(
 
 def keeps_reason(reason: str) -> bool:
     """Whether a ledger reason is the product's own words (kept after an erasure)."""
-    return reason in _OWN_REASONS or bool(_SPENT.match(reason))
+    return reason in _OWN_REASONS or any(shape.match(reason) for shape in _FILLED)
 
 
 def _when(moment: datetime) -> str:
