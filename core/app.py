@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
 from typing import Any
 
 from core import messages
@@ -65,9 +64,6 @@ from core.templates import Catalog
 
 log = logging.getLogger(__name__)
 
-#: Commands that hold credits: they spend the team's when the person chose that.
-_SPENDING = (Imagine, Describe, Reroll, Reformat)
-
 Handler = Callable[[Context, Any], Awaitable[Reply]]
 
 
@@ -103,7 +99,6 @@ class Bot:
         self._wake = wake_workers
         self.privacy = privacy
         self.billing = billing
-        self.teams = teams
         self._handlers: dict[type[Any], Handler] = {
             Imagine: generation.imagine,
             Reroll: generation.reroll,
@@ -154,9 +149,6 @@ class Bot:
                 requester.platform,
                 requester.manager,
             )
-            if isinstance(command, _SPENDING):
-                spending = await self.teams.spending(account, requester.platform, requester.tenant)
-                context = replace(context, wallet_id=spending.wallet_id, cap=spending.cap)
             reply = await self._answer(context, command)
             reply = await self.privacy.after(account, command, requester.platform, reply)
         except ClaimLost:  # presumed dead, this request was taken over: its answer wins

@@ -6,17 +6,16 @@ from __future__ import annotations
 import logging
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from core import messages
 from core.commands import Buy
 from core.context import Context
 from core.errors import BadInput
-from core.model import Movement, PostResult, WalletKind
+from core.model import Movement, PostResult, Purchase, WalletKind
 from core.ports import Checkout, Clock, UnitOfWork, UnitOfWorkFactory
 from core.replies import Offer, OfferItem, Private, Reply
 from core.teams import Teams
@@ -241,17 +240,9 @@ class Billing:
         if event.kind in (PaymentKind.PAID, PaymentKind.PERIOD_PAID):
             return await self._grant(uow, event, now)
         if event.kind is PaymentKind.REFUNDED:
-            return await self._claw_back(uow, event, now)
-        if event.kind is PaymentKind.DISPUTED:
-            return await self._freeze(uow, event, now, frozen=True)
-        if event.kind is PaymentKind.DISPUTE_CLOSED:
-            thawed = await self._freeze(uow, event, now, frozen=False)
-            purchase = await uow.payments.purchase_by_charge(event.provider, event.charge)
-            if event.status == "lost" and purchase is not None:  # the bank took it all back
-                return await self._claw_back(
-                    uow, replace(event, amount_refunded=purchase.amount), now
-                )
-            return thawed
+            return await self._refunded(uow, event, now)
+        if event.kind in (PaymentKind.DISPUTED, PaymentKind.DISPUTE_CLOSED):
+            return await self._disputed(uow, event, now)
         return Applied(note=event.kind.value)
 
     async def _grant(self, uow: UnitOfWork, event: PaymentEvent, now: datetime) -> Applied:
@@ -293,9 +284,7 @@ class Billing:
             return Applied(note="granted before")
         return Applied(credits=item.credits)
 
-    async def _claw_back(self, uow: UnitOfWork, event: PaymentEvent, now: datetime) -> Applied:
-        """Take back the credits of the newly refunded part: the cumulative refunded
-        amount minus what earlier refund events took back already."""
+    async def _refunded(self, uow: UnitOfWork, event: PaymentEvent, now: datetime) -> Applied:
         purchase = await uow.payments.purchase_by_charge(event.provider, event.charge)
         if purchase is None or purchase.amount <= 0:
             log.warning("%s refund %s matches no purchase", event.provider, event.id)
@@ -304,7 +293,14 @@ class Billing:
             if later and await uow.accounts.get(event.account_id) is None:
                 later = False  # erased: its purchase will never be granted
             return Applied(note="unknown charge", later=later)
-        refunded = min(event.amount_refunded, purchase.amount)
+        return await self._claw_back(uow, event.provider, purchase, event.amount_refunded, now)
+
+    async def _claw_back(
+        self, uow: UnitOfWork, provider: str, purchase: Purchase, refunded: int, now: datetime
+    ) -> Applied:
+        """Take back the credits of the newly refunded part: the cumulative refunded
+        amount minus what earlier refund events took back already."""
+        refunded = min(refunded, purchase.amount)
         if refunded <= purchase.refunded:
             return Applied(note="refunded before")
         owed = purchase.credits * refunded // purchase.amount
@@ -316,7 +312,7 @@ class Billing:
             purchase.wallet_id,
             Movement.REFUND,
             -take,
-            f"{event.provider}:refund:{purchase.purchase}:{refunded}",
+            f"{provider}:refund:{purchase.purchase}:{refunded}",
             now,
             account_id=purchase.account_id,
             reason=messages.LEDGER_REFUNDED.format(credits=take),
@@ -324,16 +320,14 @@ class Billing:
         )
         return Applied(credits=-take)
 
-    async def _freeze(
-        self, uow: UnitOfWork, event: PaymentEvent, now: datetime, *, frozen: bool
-    ) -> Applied:
+    async def _disputed(self, uow: UnitOfWork, event: PaymentEvent, now: datetime) -> Applied:
+        """A dispute freezes spending from the wallet the payment went to; closed, it
+        thaws, and a lost one takes back what refunds left (the bank took it all back)."""
         purchase = await uow.payments.purchase_by_charge(event.provider, event.charge)
         if purchase is None:
             return Applied(note="unknown charge")
+        frozen = event.kind is PaymentKind.DISPUTED
         await uow.payments.set_frozen(purchase.wallet_id, frozen, now)
+        if not frozen and event.status == "lost":
+            return await self._claw_back(uow, event.provider, purchase, purchase.amount, now)
         return Applied(note="frozen" if frozen else "thawed")
-
-
-def event_summary(event: PaymentEvent) -> dict[str, Any]:
-    """What is kept of an event (its id and kind): nothing of cards or addresses."""
-    return {"id": event.id, "kind": event.kind.value, "provider": event.provider}

@@ -25,5 +25,3 @@ class Context:
     tenant: str = ""  # the workspace or server it came from
     platform: str = ""
     manager: bool = False  # the requester may manage the tenant's shared credits
-    wallet_id: str = ""  # what a job's cost is held on (the account's own when empty)
-    cap: int | None = None  # the monthly cap per member when that is a team's wallet

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from core import messages
 from core.errors import InsufficientCredits
 from core.identity import IdentityHasher, Requester
@@ -12,6 +15,22 @@ from core.ports import Clock, UnitOfWork
 def settle_key(job_id: str) -> str:
     """One key for capture and release alike: a job is settled at most once."""
     return f"job:{job_id}:settle"
+
+
+#: Tenants that are nobody's team: the terminal, and Discord's direct messages.
+NO_TEAM = ("local", "dm")
+
+
+@dataclass(frozen=True, slots=True)
+class Spending:
+    """Which wallet a person's next job holds its cost on, and the cap that applies."""
+
+    wallet_id: str
+    cap: int | None = None
+
+
+def month_start(now: datetime) -> datetime:
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 #: The free grant's keys: a keyed hash of the identity, so the grant is given once per
@@ -66,6 +85,18 @@ class Credits:
         kind = Movement.GRANT if amount > 0 else Movement.ADJUST
         return await uow.ledger.post(wallet_id, kind, amount, key, self._clock(), reason=reason)
 
+    async def spending(
+        self, uow: UnitOfWork, account: Account, platform: str, tenant: str
+    ) -> Spending:
+        """The person's own wallet, or their team's when they chose it and members may."""
+        if tenant in NO_TEAM or await uow.wallets.source(account.id, platform, tenant) != "team":
+            return Spending(account.wallet_id)
+        team = await uow.wallets.find_team(platform, tenant)
+        rules = await uow.wallets.rules(team.id) if team else None
+        if team is None or rules is None or not rules.sharing:
+            return Spending(account.wallet_id)
+        return Spending(team.id, rules.member_cap)
+
     async def reserve(
         self,
         uow: UnitOfWork,
@@ -80,12 +111,8 @@ class Credits:
         free job holds nothing (and its settling posts nothing)."""
         if cost == 0:
             return
-        if await uow.payments.frozen(wallet_id):
-            raise InsufficientCredits(messages.WALLET_FROZEN)
         if cap is not None:  # a team's wallet, with a monthly cap per member
-            now = self._clock()
-            start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-            used = await uow.wallets.spent(wallet_id, account_id, start)
+            used = await uow.wallets.spent(wallet_id, account_id, month_start(self._clock()))
             if used + cost > cap:
                 raise InsufficientCredits(
                     messages.OVER_TEAM_CAP.format(cap=cap, used=used, cost=cost)
@@ -101,6 +128,8 @@ class Credits:
             reason=messages.LEDGER_HELD,
         )
         if result is PostResult.INSUFFICIENT:
+            if await uow.payments.frozen(wallet_id):
+                raise InsufficientCredits(messages.WALLET_FROZEN)
             balance = await uow.ledger.balance(wallet_id)
             if balance < 0:
                 raise InsufficientCredits(messages.IN_DEBT.format(balance=balance))

@@ -210,7 +210,6 @@ EXPORT_READY = (
 )
 EXPORT_RUNNING = "Your export is being made; the link comes here when it is ready."
 EXPORT_TOO_SOON = "You can ask for one export a day; the next is possible from {next}."
-EXPORT_NO_BILLING = "Nothing: billing through Stripe is not set up on this installation."
 EXPORT_GONE = "That export has expired or was deleted; ask for a new one with /privacy export."
 CONSENT_UNKNOWN = "There is no optional purpose called {purpose}; the ones you can set: {known}."
 CONSENT_ON = (

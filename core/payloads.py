@@ -64,7 +64,6 @@ class ExportPayload(_Payload):
 
     kind: Literal["export"] = "export"
     export_id: str
-    request_id: str
 
 
 JobPayload = ImaginePayload | ReformatPayload | DescribePayload | ExportPayload

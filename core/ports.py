@@ -211,9 +211,10 @@ class LedgerRepository(Protocol):
     ) -> PostResult:
         """Add one movement to a wallet and its effect on the balance, atomically.
 
-        A negative amount that would take the balance below zero is refused
-        (``INSUFFICIENT``) unless ``allow_debt`` (a refund's clawback); a key already
-        used changes nothing (``DUPLICATE``).
+        A negative amount that would take the balance below zero, or that spends from a
+        frozen wallet (a disputed payment), is refused (``INSUFFICIENT``) unless
+        ``allow_debt`` (a refund's clawback); a key already used changes nothing
+        (``DUPLICATE``).
         """
         ...
 

@@ -118,7 +118,6 @@ class Erased:
 
     rows: dict[str, int]
     files: int
-    pseudonym: str
 
 
 class Eraser:
@@ -171,7 +170,7 @@ class Eraser:
             files += await self._blobs.delete_prefix(prefix)
         await self._reclaim()
         log.info("erased an account: %d row(s), %d file(s)", sum(rows.values()), files)
-        return Erased(rows, files, pseudonym)
+        return Erased(rows, files)
 
 
 class Privacy:
@@ -269,21 +268,18 @@ class Privacy:
         now = self._clock()
         async with self._uow(readonly=True) as uow:
             latest = await uow.privacy.latest_export(account.id)
-            pending = [j for j in await uow.jobs.unfinished(account.id) if j.kind == EXPORT_JOB]
-        last = max(
-            [*(j.created_at for j in pending), *([latest.created_at] if latest else [])],
-            default=None,
-        )
-        if pending:
+            running = any(j.kind == EXPORT_JOB for j in await uow.jobs.unfinished(account.id))
+        if running:
             raise BadInput(messages.EXPORT_RUNNING)
-        if last is not None and now - last < EXPORT_TTL:
-            raise BadInput(messages.EXPORT_TOO_SOON.format(next=_when(last + EXPORT_TTL)))
+        if latest is not None and now - latest.created_at < EXPORT_TTL:
+            next_one = _when(latest.created_at + EXPORT_TTL)
+            raise BadInput(messages.EXPORT_TOO_SOON.format(next=next_one))
         asked = request(account.id, RequestKind.ACCESS, "chat", now, done=False)
         async with self._uow() as uow:
             await uow.privacy.add_request(asked)
             await uow.privacy.log_access(account.id, "privacy", "export", now)
             await uow.commit()
-        payload = ExportPayload(export_id=new_export_id(), request_id=asked.id)
+        payload = ExportPayload(export_id=new_export_id())
         return await self._enqueuer.enqueue_private(context, payload, 0, messages.EXPORT_STARTED)
 
     async def consent(self, context: Context, command: PrivacyConsent) -> Reply:

@@ -110,7 +110,7 @@ class Enqueuer:
         job = Job(
             id=job_id,
             account_id=account.id,
-            wallet_id=context.wallet_id or account.wallet_id,
+            wallet_id=account.wallet_id,  # or the team's, chosen as the cost is held
             status=JobStatus.QUEUED,
             payload=payload,
             address=replace(context.address, final=True) if private else context.address,
@@ -127,8 +127,12 @@ class Enqueuer:
         )
         try:
             async with self._uow() as uow:
+                spending = await self._credits.spending(
+                    uow, account, context.platform, context.tenant
+                )
+                job.wallet_id = spending.wallet_id
                 await self._credits.reserve(
-                    uow, job.wallet_id, job_id, cost, account.id, cap=context.cap
+                    uow, job.wallet_id, job_id, cost, account.id, cap=spending.cap
                 )
                 await uow.jobs.add(job)
                 if context.claim is not None:

@@ -141,15 +141,18 @@ class Sweeper:
             for b in blobs
             if b.key.startswith("exports/") and not _hidden(b) and b.modified_at < before
         ]
-        count = 0
-        for info in candidates:
-            export_id = info.key.rsplit("/", 1)[-1].removesuffix(".zip")
-            async with self._uow(readonly=True) as uow:
-                known = await uow.privacy.export(export_id)
-            if known is None:
-                await self._blobs.delete(info.key)
-                count += 1
-        return count
+        if not candidates:
+            return 0
+        async with self._uow(readonly=True) as uow:
+            unknown = [
+                info
+                for info in candidates
+                if await uow.privacy.export(info.key.rsplit("/", 1)[-1].removesuffix(".zip"))
+                is None
+            ]
+        for info in unknown:
+            await self._blobs.delete(info.key)
+        return len(unknown)
 
 
 def _hidden(info: BlobInfo) -> bool:

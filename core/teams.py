@@ -3,32 +3,16 @@ spend when a manager lets them, up to an optional monthly cap each."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from core import messages
 from core.commands import CapCredits, ShareCredits, TeamCredits, UseCredits
 from core.context import Context
+from core.credits import NO_TEAM, month_start
 from core.errors import ActionRefused, BadInput
-from core.model import Account, Wallet
+from core.model import Wallet
 from core.ports import Clock, UnitOfWorkFactory
 from core.replies import Document, Private, Reply, Section
 
 SOURCES = ("team", "personal")
-#: Tenants that are nobody's team: the terminal, and Discord's direct messages.
-_NO_TEAM = ("local", "dm")
-
-
-@dataclass(frozen=True, slots=True)
-class Spending:
-    """Which wallet a person's next job holds its cost on, and the cap that applies."""
-
-    wallet_id: str
-    cap: int | None = None
-
-
-def month_start(now: datetime) -> datetime:
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 class Teams:
@@ -36,21 +20,8 @@ class Teams:
         self._uow = uow_factory
         self._clock = clock
 
-    async def spending(self, account: Account, platform: str, tenant: str) -> Spending:
-        """The person's own wallet, or the team's when they chose it and members may."""
-        if tenant in _NO_TEAM:
-            return Spending(account.wallet_id)
-        async with self._uow(readonly=True) as uow:
-            if await uow.wallets.source(account.id, platform, tenant) != "team":
-                return Spending(account.wallet_id)
-            team = await uow.wallets.find_team(platform, tenant)
-            rules = await uow.wallets.rules(team.id) if team else None
-        if team is None or rules is None or not rules.sharing:
-            return Spending(account.wallet_id)
-        return Spending(team.id, rules.member_cap)
-
     async def _team(self, context: Context) -> Wallet:
-        if not context.tenant or context.tenant in _NO_TEAM:
+        if not context.tenant or context.tenant in NO_TEAM:
             raise BadInput(messages.TEAM_NOT_HERE)
         async with self._uow() as uow:
             team = await uow.wallets.team(context.platform, context.tenant, self._clock())

@@ -34,3 +34,23 @@ def insert_unless_conflict(
             .on_conflict_do_nothing(index_elements=list(conflict_columns))
         )
     raise ValueError(f"unsupported database dialect: {name!r}")
+
+
+def upsert(
+    connection: AsyncConnection,
+    table: Table,
+    values: Mapping[str, Any],
+    conflict_columns: Sequence[str],
+    update: Mapping[str, Any],
+) -> Insert:
+    """An insert of ``values`` that, when ``conflict_columns`` clash, sets ``update`` on
+    the row that is there instead: one statement, on either database."""
+    name = connection.dialect.name
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}.get(name)
+    if dialect is None:
+        raise ValueError(f"unsupported database dialect: {name!r}")
+    return (
+        dialect.insert(table)
+        .values(**values)
+        .on_conflict_do_update(index_elements=list(conflict_columns), set_=dict(update))
+    )

@@ -50,8 +50,9 @@ class SqlLedgerRepository:
         The movement goes in first (a used key stops everything here: ``DUPLICATE``);
         the balance then moves with a conditional update that the database evaluates
         against the latest committed balance, so no interleaving can take it below
-        zero. When that update matches nothing the movement is taken out again
-        (``INSUFFICIENT``). ``allow_debt`` (a refund's clawback) moves it regardless.
+        zero, nor take anything from a frozen wallet. When that update matches nothing the
+        movement is taken out again (``INSUFFICIENT``). ``allow_debt`` (a refund's
+        clawback) moves it regardless.
         """
         movement = insert_unless_conflict(
             self._connection,
@@ -73,8 +74,8 @@ class SqlLedgerRepository:
             return PostResult.DUPLICATE
         new_balance = wallets.c.balance + amount
         conditions = [wallets.c.id == wallet_id]
-        if not allow_debt and amount < 0:
-            conditions.append(new_balance >= 0)
+        if not allow_debt and amount < 0:  # spending: never below zero, never while frozen
+            conditions += [new_balance >= 0, wallets.c.frozen_at.is_(None)]
         moved = (
             await self._connection.execute(
                 update(wallets)

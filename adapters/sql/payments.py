@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sql.conflicts import insert_unless_conflict
+from adapters.sql.conflicts import insert_unless_conflict, upsert
 from adapters.sql.tables import payment_customers, payment_events, purchases, wallets
 from core.model import Customer, Purchase
 
@@ -45,23 +45,16 @@ class SqlPaymentRepository:
     async def set_customer(
         self, account_id: str, provider: str, customer_id: str, now: datetime
     ) -> None:
-        added = insert_unless_conflict(
-            self._connection,
-            payment_customers,
-            {
-                "account_id": account_id,
-                "provider": provider,
-                "customer_id": customer_id,
-                "updated_at": now,
-            },
-            ("account_id",),
-        ).returning(payment_customers.c.account_id)
-        if (await self._connection.execute(added)).first() is None:
-            await self._connection.execute(
-                update(payment_customers)
-                .where(payment_customers.c.account_id == account_id)
-                .values(provider=provider, customer_id=customer_id, updated_at=now)
+        changed = {"provider": provider, "customer_id": customer_id, "updated_at": now}
+        await self._connection.execute(
+            upsert(
+                self._connection,
+                payment_customers,
+                {"account_id": account_id, **changed},
+                ("account_id",),
+                changed,
             )
+        )
 
     async def set_subscription(
         self,

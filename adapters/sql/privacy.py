@@ -8,12 +8,24 @@ A test fails when a table is missing from both.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, and_, delete, insert, or_, select, text, update
+from sqlalchemy import (
+    Row,
+    String,
+    Table,
+    and_,
+    cast,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql.accounts import personal_wallet_id
@@ -501,37 +513,31 @@ class SqlPrivacyRepository:
     async def _pseudonymise_ledger(
         self, account_id: str, wallet: str, pseudonym: str, keeps_reason: Callable[[str], bool]
     ) -> int:
-        """Move the account's movements to the pseudonym: keys that could name a job or the
-        person get random ones (the welcome grant's keyed hash stays, to stop a second
-        grant), job references go, free-text reasons not of the product's own go."""
-        rows = (
+        """Move the account's movements to the pseudonym, a few statements whatever their
+        number: keys that could name a job or the person become ``erased:<pseudonym>:<row>``
+        (the welcome grant's keyed hash stays, to stop a second grant), job references go,
+        free-text reasons not of the product's own go."""
+        theirs = or_(ledger.c.wallet_id == wallet, ledger.c.account_id == account_id)
+        reasons = (await self._run(select(ledger.c.reason).where(theirs).distinct())).scalars()
+        dropped = sorted(reason for reason in reasons if not keeps_reason(reason))
+        if dropped:
             await self._run(
-                select(ledger.c.id, ledger.c.idempotency_key, ledger.c.reason).where(
-                    or_(ledger.c.wallet_id == wallet, ledger.c.account_id == account_id)
-                )
+                update(ledger).where(theirs, ledger.c.reason.in_(dropped)).values(reason="")
             )
-        ).all()
+        await self._run(
+            update(ledger)
+            .where(theirs, ~ledger.c.idempotency_key.startswith(WELCOME_PREFIX, autoescape=True))
+            .values(idempotency_key=literal(f"erased:{pseudonym}:") + cast(ledger.c.id, String))
+        )
+        moved = await self._run(update(ledger).where(theirs).values(job_id=None))
         new_wallet = personal_wallet_id(pseudonym)
-        for row in rows:
-            key = row.idempotency_key
-            if not key.startswith(WELCOME_PREFIX):
-                key = f"erased:{secrets.token_hex(16)}"
-            await self._run(
-                update(ledger)
-                .where(ledger.c.id == row.id)
-                .values(
-                    idempotency_key=key,
-                    job_id=None,
-                    reason=row.reason if keeps_reason(row.reason) else "",
-                )
-            )
         await self._run(
             update(ledger).where(ledger.c.wallet_id == wallet).values(wallet_id=new_wallet)
         )
         await self._run(
             update(ledger).where(ledger.c.account_id == account_id).values(account_id=pseudonym)
         )
-        return len(rows)
+        return int(moved.rowcount or 0)
 
     async def _scrub_installer(self, namespace: str, user_id: str, counts: dict[str, int]) -> None:
         """The person installed the Slack app: the workspace keeps its bot, not their user

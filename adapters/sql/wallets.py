@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.accounts import new_id
-from adapters.sql.conflicts import insert_unless_conflict
+from adapters.sql.conflicts import insert_unless_conflict, upsert
 from adapters.sql.tables import ledger, member_wallets, team_settings, wallets
 from core.model import TeamRules, Wallet, WalletKind
 
@@ -81,19 +81,15 @@ class SqlWalletRepository:
     async def set_rules(
         self, wallet_id: str, now: datetime, *, sharing: bool | None = None, cap: int | None = -1
     ) -> None:
-        current = await self.rules(wallet_id)
-        values = {
-            "sharing": current.sharing if sharing is None else sharing,
-            "member_cap": current.member_cap if cap == -1 else cap,
-            "updated_at": now,
-        }
-        added = insert_unless_conflict(
-            self._connection, team_settings, {"wallet_id": wallet_id, **values}, ("wallet_id",)
-        ).returning(team_settings.c.wallet_id)
-        if (await self._connection.execute(added)).first() is None:
-            await self._connection.execute(
-                update(team_settings).where(team_settings.c.wallet_id == wallet_id).values(values)
-            )
+        changed: dict[str, Any] = {"updated_at": now}
+        if sharing is not None:
+            changed["sharing"] = sharing
+        if cap != -1:
+            changed["member_cap"] = cap
+        new = {"wallet_id": wallet_id, "sharing": False, "member_cap": None, **changed}
+        await self._connection.execute(
+            upsert(self._connection, team_settings, new, ("wallet_id",), changed)
+        )
 
     async def source(self, account_id: str, platform: str, tenant: str) -> str:
         value = await self._connection.scalar(
@@ -108,19 +104,11 @@ class SqlWalletRepository:
     async def choose(
         self, account_id: str, platform: str, tenant: str, source: str, now: datetime
     ) -> None:
+        changed = {"source": source, "updated_at": now}
         key = {"account_id": account_id, "platform": platform, "tenant": tenant}
-        added = insert_unless_conflict(
-            self._connection,
-            member_wallets,
-            {**key, "source": source, "updated_at": now},
-            ("account_id", "platform", "tenant"),
-        ).returning(member_wallets.c.account_id)
-        if (await self._connection.execute(added)).first() is None:
-            await self._connection.execute(
-                update(member_wallets)
-                .where(*(member_wallets.c[name] == value for name, value in key.items()))
-                .values(source=source, updated_at=now)
-            )
+        await self._connection.execute(
+            upsert(self._connection, member_wallets, {**key, **changed}, tuple(key), changed)
+        )
 
     async def spent(
         self, wallet_id: str, account_id: str, since: datetime, *, lock: bool = True
