@@ -56,12 +56,11 @@ def _asyncpg_dsn(url: str) -> str:
 
 
 @asynccontextmanager
-async def _fresh_postgres_database(server_url: str, template: str = "") -> AsyncIterator[str]:
+async def _fresh_postgres_database(server_url: str) -> AsyncIterator[str]:
     name = f"aioe_test_{secrets.token_hex(6)}"
     admin = await asyncpg.connect(_asyncpg_dsn(server_url))
     try:
-        copy = f' TEMPLATE "{template}"' if template else ""
-        await admin.execute(f'CREATE DATABASE "{name}"{copy}')
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
     try:
@@ -79,13 +78,13 @@ async def _fresh_postgres_database(server_url: str, template: str = "") -> Async
 
 
 class PostgresPool:
-    """Copies of the template database, made ahead on a thread of their own while tests
-    run (the server spends most of a copy waiting on its disk), and dropped there after
-    use."""
+    """A template database migrated once, and copies of it made ahead on a thread of
+    their own while tests run (the server spends most of a copy waiting on its disk),
+    dropped there after use; the template goes last."""
 
-    def __init__(self, server_url: str, template: str, ahead: int = 3) -> None:
+    def __init__(self, server_url: str, ahead: int = 3) -> None:
         self._server = server_url
-        self._template = template
+        self._template = f"aioe_template_{secrets.token_hex(6)}"
         self._ahead = ahead
         self._ready: queue.Queue[str] = queue.Queue()
         self._used: queue.Queue[str] = queue.Queue()
@@ -121,6 +120,8 @@ class PostgresPool:
     async def _work(self) -> None:
         admin = await asyncpg.connect(_asyncpg_dsn(self._server))
         try:
+            await admin.execute(f'CREATE DATABASE "{self._template}"')
+            await migrate_async(self.url(self._template))
             while not self._stop.is_set():
                 while not self._used.empty():
                     await self._drop(admin, self._used.get_nowait())
@@ -133,6 +134,7 @@ class PostgresPool:
             for leftover in (self._used, self._ready):
                 while not leftover.empty():
                     await self._drop(admin, leftover.get_nowait())
+            await self._drop(admin, self._template)
         except BaseException as error:
             self._failure = error
             raise
@@ -150,8 +152,7 @@ class Templates:
     fraction of the time of a migration)."""
 
     sqlite: Path
-    postgresql: str  # a template database's name on the test server, or ""
-    pool: PostgresPool | None = None
+    postgresql: PostgresPool | None  # with a PostgreSQL server to test on
 
 
 def _in_a_thread(coroutine: Coroutine[Any, Any, None]) -> None:
@@ -164,35 +165,12 @@ def _in_a_thread(coroutine: Coroutine[Any, Any, None]) -> None:
 def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
     sqlite = tmp_path_factory.mktemp("template") / "aioe.db"
     _in_a_thread(migrate_async(f"sqlite+aiosqlite:///{sqlite}"))
-    name = ""
-    if _PG_SERVER:
-        name = f"aioe_template_{secrets.token_hex(6)}"
-
-        async def build() -> None:
-            admin = await asyncpg.connect(_asyncpg_dsn(_PG_SERVER))
-            try:
-                await admin.execute(f'CREATE DATABASE "{name}"')
-            finally:
-                await admin.close()
-            await migrate_async(make_url(_PG_SERVER).set(database=name).render_as_string(False))
-
-        _in_a_thread(build())
-    pool = PostgresPool(_PG_SERVER, name) if name else None
+    pool = PostgresPool(_PG_SERVER) if _PG_SERVER else None
     try:
-        yield Templates(sqlite, name, pool)
+        yield Templates(sqlite, pool)
     finally:
         if pool is not None:
             pool.close()
-        if name:
-
-            async def drop() -> None:
-                admin = await asyncpg.connect(_asyncpg_dsn(_PG_SERVER))
-                try:
-                    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                finally:
-                    await admin.close()
-
-            _in_a_thread(drop())
 
 
 @pytest.fixture(params=_DATABASES)
@@ -208,7 +186,7 @@ async def database_url(
         shutil.copyfile(database_templates.sqlite, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    pool = database_templates.pool
+    pool = database_templates.postgresql
     assert pool is not None
     name = await asyncio.to_thread(pool.take)
     try:

@@ -162,21 +162,30 @@ def photo_event(slack: FakeSlack, channel: str, text: str) -> tuple[dict[str, An
 
 
 @asynccontextmanager
+async def serving(
+    tmp_path: Path, database_url: str, slack: FakeSlack, **settings: Any
+) -> AsyncIterator[tuple[App, str]]:
+    """The bot pointed at the fake Slack, behind its HTTP server: the app and its URL."""
+    port = free_port()
+    async with running_app(
+        tmp_path / "var",
+        database_url,
+        public_url=f"http://127.0.0.1:{port}",
+        slack_api_url=slack.api_url,
+        slack_signing_secret=SIGNING_SECRET,
+        **settings,
+    ) as app:
+        runner = await start_web(app, "127.0.0.1", port)
+        try:
+            yield app, f"http://127.0.0.1:{port}"
+        finally:
+            await runner.cleanup()
+
+
+@asynccontextmanager
 async def slack_rig(tmp_path: Path, database_url: str, **settings: Any) -> AsyncIterator[SlackRig]:
     async with slack_server() as slack:
         channel = slack.add_channel(DEFAULT_TEAM, "marketing", members=(USER,)).id
-        port = free_port()
-        async with running_app(
-            tmp_path / "var",
-            database_url,
-            public_url=f"http://127.0.0.1:{port}",
-            slack_api_url=slack.api_url,
-            slack_bot_token=DEFAULT_BOT_TOKEN,
-            slack_signing_secret=SIGNING_SECRET,
-            **settings,
-        ) as app:
-            runner = await start_web(app, "127.0.0.1", port)
-            try:
-                yield SlackRig(slack, f"http://127.0.0.1:{port}/slack/events", channel, app)
-            finally:
-                await runner.cleanup()
+        settings.setdefault("slack_bot_token", DEFAULT_BOT_TOKEN)
+        async with serving(tmp_path, database_url, slack, **settings) as (app, url):
+            yield SlackRig(slack, f"{url}/slack/events", channel, app)

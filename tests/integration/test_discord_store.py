@@ -25,6 +25,7 @@ from bot.bootstrap import App
 from core import messages
 from core.billing import Catalogue
 from core.identity import Requester
+from tests.adapters.discord.connect import connected
 from tests.fakes.discord_server import FakeDiscord, discord_server, slash_interaction
 from tests.harness import count_rows
 
@@ -97,26 +98,16 @@ async def fake(store: App, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Fak
 
 
 @contextlib.asynccontextmanager
-async def connected(app: App, fake: FakeDiscord) -> AsyncIterator[Client]:
+async def running(app: App, fake: FakeDiscord) -> AsyncIterator[Client]:
     """A client through READY and its catch-up, closed at the end (a restart is two)."""
-    client = Client(app)
-    connecting: asyncio.Task[None] | None = None
-    try:
-        await client.login(fake.bot_token)
-        connecting = asyncio.create_task(client.connect())
-        await asyncio.wait_for(client.readied.wait(), WITHIN)
+    async with connected(Client(app), fake.bot_token) as client:
         yield client
-    finally:
-        await client.close()
-        if connecting is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(connecting, WITHIN)
 
 
 @pytest.fixture
 async def client(store: App, fake: FakeDiscord) -> AsyncIterator[Client]:
-    async with connected(store, fake) as running:
-        yield running
+    async with running(store, fake) as started:
+        yield started
 
 
 async def balance(app: App) -> int:
@@ -162,13 +153,13 @@ async def test_a_failed_consume_is_tried_again_on_the_next_ready_without_crediti
 ) -> None:
     before = await balance(store)
     fake.fail(CONSUME, status=503)
-    async with connected(store, fake) as first:
+    async with running(store, fake) as first:
         bought = await fake.buy(STARTER_SKU, user_id=int(MASON["id"]))
         await first.purchases.finished(1)
     assert await balance(store) == before + 50
     assert [r.status for r in fake.requests_to(CONSUME)] == [503]
     assert not fake.entitlements[int(bought["id"])].consumed
-    async with connected(store, fake):  # a restart: READY lists it, still unconsumed
+    async with running(store, fake):  # a restart: READY lists it, still unconsumed
         pass
     assert [r.status for r in fake.requests_to(CONSUME)] == [503, 204]
     assert fake.consumed == [int(bought["id"])]
@@ -182,7 +173,7 @@ async def test_a_purchase_made_while_the_bot_was_away_is_credited_on_ready(
     before = await balance(store)
     missed = fake.add_entitlement(STARTER_SKU, user_id=int(MASON["id"]), type=1)
     ignored = fake.add_entitlement(OTHER_SKU, user_id=int(MASON["id"]), type=1)
-    async with connected(store, fake):
+    async with running(store, fake):
         pass
     assert await balance(store) == before + 50
     assert fake.consumed == [int(missed["id"])]

@@ -22,14 +22,12 @@ from sqlalchemy import select
 from adapters.slack.setup import SCOPES
 from adapters.sql.tables import slack_bots, slack_installations
 from bot.bootstrap import App
-from bot.web import start_web
 from core.messages import LEDGER_GONE
 from tests.fakes.slack_server import FakeSlack, SlackFile, slack_server
-from tests.harness import count_rows, product_photo, running_app
+from tests.harness import count_rows, product_photo
 from tests.integration.slack_harness import (
-    SIGNING_SECRET,
     eventually,
-    free_port,
+    serving,
     signed_headers,
 )
 
@@ -191,22 +189,15 @@ async def rig(tmp_path: Path, database_url: str) -> AsyncIterator[OAuthRig]:
         for team in (ACME, GLOBEX):
             slack.add_workspace(team)
             channels[team] = slack.add_channel(team, "marketing", members=(USER,)).id
-        port = free_port()
-        async with running_app(
-            tmp_path / "var",
+        async with serving(
+            tmp_path,
             database_url,
-            public_url=f"http://127.0.0.1:{port}",
-            slack_api_url=slack.api_url,
+            slack,
             slack_bot_token=None,
-            slack_signing_secret=SIGNING_SECRET,
             slack_client_id=CLIENT_ID,
             slack_client_secret=CLIENT_SECRET,
-        ) as app:
-            runner = await start_web(app, "127.0.0.1", port)
-            try:
-                yield OAuthRig(slack, f"http://127.0.0.1:{port}", app, channels)
-            finally:
-                await runner.cleanup()
+        ) as (app, url):
+            yield OAuthRig(slack, url, app, channels)
 
 
 async def test_the_install_page_links_to_slacks_authorize_page_with_a_state_in_a_cookie(

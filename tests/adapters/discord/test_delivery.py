@@ -4,7 +4,6 @@ bot's own messages after, and the requester's DMs for what only they may read.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from core.errors import RateLimited
 from core.identity import Requester
 from core.model import ReplyAddress
 from core.replies import Error, Images, Reply, Text
+from tests.adapters.discord.connect import connected
 from tests.adapters.discord.documents import LONG_DOCUMENT
 from tests.fakes.discord_server import (
     DEFAULT_APPLICATION_ID,
@@ -121,18 +121,8 @@ async def images(app: App, photo: Path) -> Images:
 
 @pytest.fixture
 async def gateway(fake: FakeDiscord) -> AsyncIterator[Gateway]:
-    client = Gateway()
-    connecting: asyncio.Task[None] | None = None
-    try:
-        await client.login(fake.bot_token)
-        connecting = asyncio.create_task(client.connect())
-        await asyncio.wait_for(client.readied.wait(), WITHIN)
+    async with connected(Gateway(), fake.bot_token) as client:
         yield client
-    finally:
-        await client.close()
-        if connecting is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(connecting, WITHIN)
 
 
 def channel_address(user: int = MASON_ID, channel: int = CHANNEL) -> ReplyAddress:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -25,6 +24,7 @@ from core.commands import DeleteMe, PrivacyInfo
 from core.identity import Requester
 from core.model import ReplyAddress
 from core.replies import Document, Reply
+from tests.adapters.discord.connect import connected
 from tests.adapters.discord.documents import LONG_DOCUMENT
 from tests.fakes.discord_server import (
     MANAGE_GUILD,
@@ -74,18 +74,10 @@ async def fake(app: App, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeD
 
 @pytest.fixture
 async def gateway(app: App, fake: FakeDiscord) -> AsyncIterator[Gateway]:
-    client = Gateway(DiscordGateway(bot=app.bot, catalog=app.catalog))
-    connecting: asyncio.Task[None] | None = None
-    try:
-        await client.login(fake.bot_token)
-        connecting = asyncio.create_task(client.connect())
-        await asyncio.wait_for(client.readied.wait(), WITHIN)
+    async with connected(
+        Gateway(DiscordGateway(bot=app.bot, catalog=app.catalog)), fake.bot_token
+    ) as client:
         yield client
-    finally:
-        await client.close()
-        if connecting is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(connecting, WITHIN)
 
 
 def requester(user: dict[str, str]) -> Requester:
