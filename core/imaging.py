@@ -9,12 +9,22 @@ from core.templates import Format, Template
 
 @dataclass(frozen=True, slots=True)
 class SourceImage:
-    """A validated upload, normalised to PNG (RGB or RGBA, EXIF orientation applied)."""
+    """A validated upload: a JPEG as it came less its metadata (the EXIF orientation aside),
+    or a PNG normalised to RGB or RGBA and turned upright. ``width`` and ``height`` are the
+    upright picture's."""
 
     data: bytes
     width: int
     height: int
     has_alpha: bool
+
+    @property
+    def media_type(self) -> str:
+        return "image/jpeg" if self.data.startswith(b"\xff\xd8") else "image/png"
+
+    @property
+    def extension(self) -> str:
+        return "jpg" if self.media_type == "image/jpeg" else "png"
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ class _Payload(BaseModel):
 
 
 class SourceRef(BaseModel):
-    """The normalised image a job works from, in the blob store."""
+    """The checked image a job works from, in the blob store."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

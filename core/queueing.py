@@ -18,9 +18,9 @@ from core.ports import BlobStore, Clock, UnitOfWorkFactory
 from core.replies import Action, ActionKind, Private, Progress
 
 
-def upload_key(account_id: str, job_id: str) -> str:
-    """Where a job keeps the normalised image it works from."""
-    return f"uploads/{account_id}/{job_id}.png"
+def upload_key(account_id: str, job_id: str, extension: str = "png") -> str:
+    """Where a job keeps the checked image it works from."""
+    return f"uploads/{account_id}/{job_id}.{extension}"
 
 
 def source_of(payload: JobPayload) -> SourceRef | None:
@@ -34,12 +34,14 @@ def source_of(payload: JobPayload) -> SourceRef | None:
 def owns_upload(job: Job) -> bool:
     """Whether the job's source file is its own (rerolls and reformats share another's)."""
     source = source_of(job.payload)
-    return source is not None and source.key == upload_key(job.account_id, job.id)
+    own = upload_key(job.account_id, job.id, "")
+    return source is not None and source.key.startswith(own) and "/" not in source.key[len(own) :]
 
 
 def owned_upload(job: Job) -> tuple[str, ...]:
     """The job's own upload key, if it has one (for deletion once it is done)."""
-    return (upload_key(job.account_id, job.id),) if owns_upload(job) else ()
+    source = source_of(job.payload)
+    return (source.key,) if source is not None and owns_upload(job) else ()
 
 
 class Enqueuer:
@@ -101,8 +103,8 @@ class Enqueuer:
         job_id = new_id("job")
         written: str | None = None
         if source is not None and isinstance(payload, ImaginePayload | DescribePayload):
-            written = upload_key(account.id, job_id)
-            await self._blobs.put(written, source.data, "image/png")
+            written = upload_key(account.id, job_id, source.extension)
+            await self._blobs.put(written, source.data, source.media_type)
             ref = SourceRef(
                 key=written, width=source.width, height=source.height, alpha=source.has_alpha
             )
@@ -157,5 +159,5 @@ class Enqueuer:
 
     async def discard_upload(self, job: Job) -> None:
         """Delete the job's own source file (not one it shares with an earlier job)."""
-        if owns_upload(job):
-            await self._blobs.delete(upload_key(job.account_id, job.id))
+        for key in owned_upload(job):
+            await self._blobs.delete(key)

@@ -1,4 +1,4 @@
-"""Untrusted image bytes in, a normalised PNG out: the only door uploads come through."""
+"""Untrusted image bytes in, a checked source out: the only door uploads come through."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 
+import cv2
 import numpy as np
 from PIL import ExifTags, Image, ImageFile, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
@@ -35,6 +36,24 @@ _JPEG_MAGIC = b"\xff\xd8\xff"
 _MARKER = re.compile(rb"\xff[\x02-\xcf\xd8-\xfe]")
 _START_OF_IMAGE, _END_OF_IMAGE, _START_OF_SCAN = 0xD8, 0xD9, 0xDA
 _BAND_ROWS = 256
+# A JPEG upload is kept as it came, less its metadata, in these modes (others, CMYK say,
+# are converted). Kept segments: APP0 (JFIF), APP2 (ICC profile), APP14 (Adobe colour
+# transform); every other APPn (EXIF with its GPS position, XMP, IPTC) and comments go.
+KEPT_JPEG_MODES = ("RGB", "L")
+_KEPT_APPS = (0xE0, 0xE2, 0xEE)
+_COMMENT = 0xFE
+_STANDALONE = (0x01, *range(0xD0, 0xD8))
+_SIDEWAYS = (5, 6, 7, 8)
+# Workers decode at most this many pixels: a bigger photo comes at a half or a quarter of
+# its size (straight from the JPEG decoder), which still holds the product at the output's
+# resolution unless it fills little of a very large photo.
+RENDER_PIXELS = 16_000_000
+_JPEG_READS = {
+    1: cv2.IMREAD_COLOR,
+    2: cv2.IMREAD_REDUCED_COLOR_2,
+    4: cv2.IMREAD_REDUCED_COLOR_4,
+    8: cv2.IMREAD_REDUCED_COLOR_8,
+}
 _OPENERS: dict[str, type[ImageFile.ImageFile]] = {
     "PNG": PngImagePlugin.PngImageFile,
     "JPEG": JpegImagePlugin.JpegImageFile,
@@ -148,6 +167,98 @@ def _orient(im: Image.Image) -> Image.Image:
     return im if method is None else im.transpose(method)
 
 
+def _exif_orientation_segment(orientation: int) -> bytes:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    payload = exif.tobytes()  # b"Exif\0\0" and a TIFF block with the one tag
+    return b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def strip_jpeg(data: bytes, orientation: int = 1) -> bytes | None:
+    """The same JPEG without its metadata segments, byte for byte otherwise; the
+    orientation, when the picture needs turning, goes back in as an EXIF block of one tag.
+    Segments are walked up to the first scan, whose coded data and all that follows are
+    copied as they are. ``None`` when the segments don't add up."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    segments: list[bytes] = []
+    position, size = 2, len(data)
+    while True:
+        if position >= size or data[position] != 0xFF:
+            return None
+        start = position
+        while position < size and data[position] == 0xFF:  # fill bytes before a marker
+            position += 1
+        if position >= size:
+            return None
+        marker = data[position]
+        position += 1
+        if marker == _START_OF_SCAN:
+            segments.append(data[start:])
+            break
+        if marker in _STANDALONE:
+            continue
+        if marker in (_START_OF_IMAGE, _END_OF_IMAGE) or position + 2 > size:
+            return None
+        end = position + (data[position] << 8 | data[position + 1])
+        if end <= position + 1 or end > size:
+            return None
+        metadata = 0xE0 <= marker <= 0xEF and marker not in _KEPT_APPS
+        if not metadata and marker != _COMMENT:
+            segments.append(data[start:end])
+        position = end
+    if orientation != 1:
+        after_jfif = 1 if segments[0][1] == 0xE0 else 0
+        segments.insert(after_jfif, _exif_orientation_segment(orientation))
+    return b"\xff\xd8" + b"".join(segments)
+
+
+def source_pixels(data: bytes, budget: int = RENDER_PIXELS) -> np.ndarray:
+    """A stored source's pixels, upright, RGB or RGBA 8 bits a channel, straight from
+    OpenCV's decoder into one array. A photo over ``budget`` pixels is read at a half (a
+    quarter, an eighth) of its size: a JPEG is decoded straight to it, so a 40 MP photo
+    never lies whole in memory."""
+    with Image.open(io.BytesIO(data), formats=("JPEG", "PNG")) as im:
+        kind, (width, height) = im.format, im.size
+    buffer = np.frombuffer(data, np.uint8)
+    if kind == "JPEG":
+        factor = 1
+        while width * height > budget * factor * factor and factor < 8:
+            factor *= 2
+        # The reduced modes include IMREAD_COLOR (BGR); asking for RGB replaces that bit.
+        flags = _JPEG_READS[factor] & ~cv2.IMREAD_COLOR | cv2.IMREAD_COLOR_RGB
+        pixels = cv2.imdecode(buffer, flags)  # the EXIF orientation is applied here
+    else:
+        pixels = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+    if pixels is None:  # it was checked on the way in: the stored copy is damaged
+        raise BadInput(messages.SOURCE_GONE)
+    if pixels.ndim == 2:
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_GRAY2RGB)
+    elif kind == "PNG":
+        swap = cv2.COLOR_BGRA2RGBA if pixels.shape[2] == 4 else cv2.COLOR_BGR2RGB
+        pixels = cv2.cvtColor(pixels, swap, dst=pixels)
+    height, width = pixels.shape[:2]
+    if width * height > budget:
+        k = (budget / (width * height)) ** 0.5
+        size = (max(1, int(width * k)), max(1, int(height * k)))
+        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    return pixels
+
+
+def upright(data: bytes) -> tuple[bytes, str]:
+    """A stored source as a file another service can take, with its media type: itself
+    when it needs no turning, else the pixels turned upright in a PNG."""
+    if data.startswith(_PNG_MAGIC):
+        return data, "image/png"
+    with Image.open(io.BytesIO(data), formats=("JPEG",)) as im:
+        if _orientation(im) == 1:
+            return data, "image/jpeg"
+        im.load()
+        buffer = io.BytesIO()
+        _normalise(_orient(im)).save(buffer, format="PNG", compress_level=3)
+    return buffer.getvalue(), "image/png"
+
+
 def jpeg_scans(data: bytes) -> int:
     """How many scans a JPEG holds, counted as libjpeg reads the file: segments are stepped
     over by their lengths (so markers inside a comment or EXIF count for nothing), and so
@@ -173,6 +284,11 @@ def jpeg_scans(data: bytes) -> int:
 
 class PillowDecoder:
     """Validates uploads with Pillow: kind by content, size and pixel limits before decoding.
+
+    A JPEG in RGB or grey is kept as it came, less its metadata, once all of it has been
+    decoded (at an eighth of its size: that is tens of milliseconds for 12 MP, and the
+    worker decodes it again at the size it needs); anything else is normalised to an RGB
+    or RGBA PNG with its EXIF orientation applied.
 
     At most ``concurrency`` pictures are decoded at once, as each may take hundreds of
     megabytes; the others wait their turn without holding a thread.
@@ -238,27 +354,13 @@ class PillowDecoder:
             raise BadInput(messages.IMAGE_TOO_MANY_SCANS)
         if kind == "WEBP" and (size := webp_size(data)) is not None:
             self._check_size(size)
-        try:
-            # The plugin class reads the header only; nothing is decoded yet, and the
-            # global Image.open bomb check (a warning) is bypassed for our own limit. A JPEG
-            # header with no resolution has it read from the EXIF, here.
-            with _exif_quietly():
-                im = _OPENERS[kind](io.BytesIO(data))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise self._too_many_pixels() from None
-        except _DAMAGED:
-            raise BadInput(messages.IMAGE_TRUNCATED) from None
-        with im:
-            if im.format != kind:
-                raise BadInput(messages.IMAGE_NOT_SUPPORTED)
+        with self._open(data, kind) as im:
             self._check_size(im.size)
-            try:
-                im.seek(0)
-                im.load()
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                raise self._too_many_pixels() from None
-            except _DAMAGED:
-                raise BadInput(messages.IMAGE_TRUNCATED) from None
+            if kind == "JPEG" and im.mode in KEPT_JPEG_MODES:
+                kept = self._kept_jpeg(im, data)
+                if kept is not None:
+                    return kept
+            self._load(im)
             out = _normalise(_orient(im))
             if out is im:  # the file closes with the block; keep the pixels
                 out = im.copy()
@@ -274,3 +376,44 @@ class PillowDecoder:
             height=out.height,
             has_alpha=out.mode == "RGBA",
         )
+
+    def _open(self, data: bytes, kind: str) -> ImageFile.ImageFile:
+        try:
+            # The plugin class reads the header only; nothing is decoded yet, and the
+            # global Image.open bomb check (a warning) is bypassed for our own limit. A JPEG
+            # header with no resolution has it read from the EXIF, here.
+            with _exif_quietly():
+                im = _OPENERS[kind](io.BytesIO(data))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise self._too_many_pixels() from None
+        except _DAMAGED:
+            raise BadInput(messages.IMAGE_TRUNCATED) from None
+        if im.format != kind:
+            im.close()
+            raise BadInput(messages.IMAGE_NOT_SUPPORTED)
+        return im
+
+    def _load(self, im: ImageFile.ImageFile) -> None:
+        try:
+            im.seek(0)
+            im.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise self._too_many_pixels() from None
+        except _DAMAGED:
+            raise BadInput(messages.IMAGE_TRUNCATED) from None
+
+    def _kept_jpeg(self, im: ImageFile.ImageFile, data: bytes) -> SourceImage | None:
+        """The upload itself, its metadata dropped, once every byte of it has been decoded
+        at an eighth of its size (libjpeg reads all of the coded data at any scale, so a
+        damaged file fails here; only the last inverse transform is smaller). ``None``
+        when its segments can't be walked, and it is normalised instead."""
+        orientation = _orientation(im)
+        width, height = im.size
+        im.draft(im.mode, (max(1, width // 8), max(1, height // 8)))
+        self._load(im)
+        kept = strip_jpeg(data, orientation)
+        if kept is None:
+            return None
+        if orientation in _SIDEWAYS:
+            width, height = height, width
+        return SourceImage(data=kept, width=width, height=height, has_alpha=False)

@@ -10,7 +10,7 @@ import numpy as np
 
 from adapters.imaging import colours
 from adapters.imaging.cutout import flood
-from adapters.imaging.extract import read_png
+from adapters.imaging.decode import source_pixels
 from core import messages
 from core.errors import BadInput
 from core.imaging import Product, SourceImage
@@ -186,7 +186,7 @@ def colours_in_text(product: Product | None) -> list[str]:
 
 def _analyse(data: bytes) -> tuple[list[str], bool, str, bool]:
     """Colour names, gloss, shape word and transparency of the product in a photo."""
-    pixels = read_png(data)
+    pixels = source_pixels(data, budget=4 * ANALYSIS_SIDE * ANALYSIS_SIDE)
     transparent = pixels.shape[2] == 4
     height, width = pixels.shape[:2]
     k = min(1.0, ANALYSIS_SIDE / max(height, width))

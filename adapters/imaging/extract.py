@@ -1,39 +1,32 @@
-"""From a normalised source photo to a trimmed product cut-out at the size it will be used."""
+"""From a stored source photo to a trimmed product cut-out at the size it will be used."""
 
 from __future__ import annotations
 
-import io
 import math
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from adapters.imaging import grabcut
 from adapters.imaging.compose import Cutout, resized
 from adapters.imaging.cutout import flood, keep_main_parts
+from adapters.imaging.decode import source_pixels
 from adapters.imaging.matte import decontaminate, edge_alpha
 from core import messages
 from core.errors import BadInput
 
 Array = np.ndarray
 
-COARSE_SIDE = 560  # the flood fill and GrabCut decide at this size; edges are refined later
+COARSE_SIDE = 320  # the flood fill and GrabCut decide at this size; edges are refined later
 VISIBLE = 0.02
 
 
-def read_png(data: bytes) -> Array:
-    """RGB or RGBA uint8 pixels of a normalised source."""
-    with Image.open(io.BytesIO(data)) as im:
-        im.load()
-        return np.asarray(im.convert("RGBA" if im.mode in ("RGBA", "LA", "PA") else "RGB"))
-
-
 def _trim(rgb: Array, alpha: Array) -> Cutout:
-    ys, xs = np.nonzero(alpha > VISIBLE)
-    if len(xs) == 0:
+    visible = alpha > VISIBLE
+    rows, cols = np.flatnonzero(visible.any(axis=1)), np.flatnonzero(visible.any(axis=0))
+    if len(rows) == 0:
         raise BadInput(messages.IMAGE_NO_PRODUCT)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     return Cutout(
         rgb=np.ascontiguousarray(rgb[y0:y1, x0:x1]), alpha=np.ascontiguousarray(alpha[y0:y1, x0:x1])
     )
@@ -59,7 +52,8 @@ def from_alpha(rgba: Array, longest: int) -> Cutout:
 
 
 def from_photo(rgb: Array, longest: int, version: int = 2) -> Cutout:
-    """Decide product and background at a coarse size, then trace the edge at full detail."""
+    """Decide product and background at a coarse size, then trace the edge at the size the
+    product will be used, over the product's window alone."""
     height, width = rgb.shape[:2]
     k = min(1.0, COARSE_SIDE / max(height, width))
     coarse_size = (max(1, round(width * k)), max(1, round(height * k)))
@@ -71,25 +65,60 @@ def from_photo(rgb: Array, longest: int, version: int = 2) -> Cutout:
     ys, xs = np.nonzero(mask)
     product_long = max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1) / k
     f = min(1.0, longest / product_long)
-    fine_size = (max(1, round(width * f)), max(1, round(height * f)))
     ratio = f / k  # fine pixels per coarse pixel
-    pad = math.ceil(3 * ratio) + 4
-    x0 = max(0, math.floor(xs.min() * ratio) - pad)
-    x1 = min(fine_size[0], math.ceil((xs.max() + 1) * ratio) + pad)
-    y0 = max(0, math.floor(ys.min() * ratio) - pad)
-    y1 = min(fine_size[1], math.ceil((ys.max() + 1) * ratio) + pad)
-    fine = cv2.resize(rgb, fine_size, interpolation=cv2.INTER_AREA) if f < 1 else rgb
-    fine = np.ascontiguousarray(fine[y0:y1, x0:x1])
-    soft = cv2.resize(mask.astype(np.float32), fine_size, interpolation=cv2.INTER_LINEAR)
-    fine_mask = soft[y0:y1, x0:x1] >= 0.5
+    # The product's window in the photo, with room for the edge band on every side.
+    pad = math.ceil((3 * ratio + 4) / f)
+    x0, x1 = max(0, math.floor(xs.min() / k) - pad), min(width, math.ceil((xs.max() + 1) / k) + pad)
+    y0, y1 = (
+        max(0, math.floor(ys.min() / k) - pad),
+        min(height, math.ceil((ys.max() + 1) / k) + pad),
+    )
+    fine_size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
+    window = rgb[y0:y1, x0:x1]
+    fine = cv2.resize(window, fine_size, interpolation=cv2.INTER_AREA) if f < 1 else window
+    fine = np.ascontiguousarray(fine)
+    fine_mask = _mask_at(
+        mask, k, (x0, y0), (fine_size[0] / (x1 - x0), fine_size[1] / (y1 - y0)), fine_size, ratio
+    )
     radius = int(np.clip(math.ceil(ratio) + 1, 2, 6))
     alpha = edge_alpha(fine, fine_mask, radius)
-    return _trim(decontaminate(fine, alpha), alpha)
+    return _trim(decontaminate(fine, alpha, radius), alpha)
+
+
+def _mask_at(
+    mask: Array,
+    k: float,
+    origin: tuple[int, int],
+    scale: tuple[float, float],
+    size: tuple[int, int],
+    ratio: float,
+) -> Array:
+    """The coarse mask over the fine window: sampled between coarse pixel centres, then
+    smoothed over about one coarse pixel so the outline follows curves, not stairs."""
+    fx, fy = scale
+    # fine (u, v) -> photo (x0 + (u + 0.5) / fx - 0.5) -> coarse ((x + 0.5) * k - 0.5)
+    matrix = np.array(
+        [
+            [k / fx, 0.0, (origin[0] + 0.5 / fx) * k - 0.5],
+            [0.0, k / fy, (origin[1] + 0.5 / fy) * k - 0.5],
+        ],
+        np.float32,
+    )
+    soft = cv2.warpAffine(
+        mask.astype(np.float32),
+        matrix,
+        size,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    if ratio > 1.5:
+        soft = cv2.GaussianBlur(soft, (0, 0), 0.5 * ratio)
+    return soft >= 0.5
 
 
 def extract(data: bytes, longest: int, version: int = 2) -> Cutout:
-    """The product in a normalised source, no longer than ``longest`` px on its long side."""
-    pixels = read_png(data)
+    """The product in a stored source, no longer than ``longest`` px on its long side."""
+    pixels = source_pixels(data)
     if pixels.shape[2] == 4:
         return from_alpha(pixels, longest)
     return from_photo(pixels, longest, version)

@@ -1,17 +1,56 @@
-"""Edges: a binary product mask becomes a soft alpha that follows the photo's real edge."""
+"""Edges: a binary product mask becomes a soft alpha that follows the photo's real edge.
+
+Only the band along the edge needs this work, so it is done tile by tile over the tiles
+the band crosses, each with a margin wide enough that the result is the one the whole
+picture would give: every colour a band pixel is measured against lies within it.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import cv2
 import numpy as np
 
 Array = np.ndarray
+Box = tuple[slice, slice]
 
 MIN_CONTRAST = 10.0  # RGB distance between product and background below which colour can't tell
+TILE = 96
+BLUR_REACH = 8  # px the two colour blurs look around a pixel, together
 
 
 def _disk(radius: int) -> Array:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def _tiles(where: Array, margin: int) -> Iterator[tuple[Box, Box]]:
+    """The ``TILE``-sized squares that hold a ``where`` pixel, each as (its own box, the
+    box grown by ``margin`` px), in picture coordinates."""
+    height, width = where.shape
+    rows, cols = -(-height // TILE), -(-width // TILE)
+    padded = np.zeros((rows * TILE, cols * TILE), bool)
+    padded[:height, :width] = where
+    hit = padded.reshape(rows, TILE, cols, TILE).any(axis=(1, 3))
+    for row, col in zip(*np.nonzero(hit), strict=True):
+        y0, x0 = int(row) * TILE, int(col) * TILE
+        y1, x1 = min(height, y0 + TILE), min(width, x0 + TILE)
+        own = (slice(y0, y1), slice(x0, x1))
+        grown = (
+            slice(max(0, y0 - margin), min(height, y1 + margin)),
+            slice(max(0, x0 - margin), min(width, x1 + margin)),
+        )
+        yield own, grown
+
+
+def _inside(own: Box, grown: Box, shape: tuple[int, int]) -> Array:
+    """A mask over ``grown`` of the pixels that belong to ``own``."""
+    keep = np.zeros(shape, bool)
+    keep[
+        own[0].start - grown[0].start : own[0].stop - grown[0].start,
+        own[1].start - grown[1].start : own[1].stop - grown[1].start,
+    ] = True
+    return keep
 
 
 def _nearest(values: Array, source: Array, where: Array) -> tuple[Array, Array]:
@@ -23,9 +62,37 @@ def _nearest(values: Array, source: Array, where: Array) -> tuple[Array, Array]:
     distance, labels = cv2.distanceTransformWithLabels(
         (~source).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL
     )
-    lookup = np.zeros((int(labels.max()) + 1, values.shape[-1]), values.dtype)
-    lookup[labels[source]] = values[source]
+    # Source pixels are labelled 1, 2, 3... in the order of a row-by-row scan, the order
+    # in which a boolean index lists them; 0 is for none.
+    lookup = np.concatenate([np.zeros((1, values.shape[-1]), values.dtype), values[source]])
     return lookup[labels[where]], distance[where]
+
+
+def _rim(region: Array) -> Array:
+    """The pixels of a region with a neighbour outside it: the nearest region pixel to any
+    pixel outside is always one of these, and there are far fewer of them to look up."""
+    square = np.ones((3, 3), np.uint8)
+    return region & ~cv2.erode(region.astype(np.uint8), square, borderValue=1).astype(bool)
+
+
+def _measure(rgb: Array, mask: Array, inner: Array, outer: Array, band: Array, reach: int) -> Array:
+    """Alpha at the ``band`` pixels of one tile (see ``edge_alpha``)."""
+    colour = cv2.GaussianBlur(rgb.astype(np.float32), (0, 0), 0.6)
+    steady = cv2.GaussianBlur(colour, (0, 0), 1.0)
+    fore, distance = _nearest(steady, inner, band)
+    back, _ = _nearest(steady, outer, band)
+    here = colour[band]
+    diff = fore - back
+    contrast = np.einsum("nc,nc->n", diff, diff)
+    offset = here - back
+    projected = np.einsum("nc,nc->n", offset, diff) / np.maximum(contrast, 1e-6)
+    # A pixel off the line between the two colours (a label's shaded rim is darker than the
+    # label and the backdrop) is product as far as it is unlike the backdrop.
+    apart = np.sqrt(np.einsum("nc,nc->n", offset, offset) / np.maximum(contrast, 1e-6))
+    measured = np.clip(np.maximum(projected, apart), 0.0, 1.0)
+    soft_mask = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.7)[band]
+    reliable = (contrast > MIN_CONTRAST**2) & (distance <= reach)
+    return np.where(reliable, measured, soft_mask).astype(np.float32)
 
 
 def edge_alpha(rgb: Array, mask: Array, radius: int = 2) -> Array:
@@ -45,33 +112,39 @@ def edge_alpha(rgb: Array, mask: Array, radius: int = 2) -> Array:
     # Don't reach far past the original decision: a stray estimate can't grow a blob.
     near = cv2.dilate(mask.astype(np.uint8), _disk(max(1, radius - 1))).astype(bool)
     band = ~inner & ~outer & near
-    colour = cv2.GaussianBlur(rgb.astype(np.float32), (0, 0), 0.6)
-    steady = cv2.GaussianBlur(colour, (0, 0), 1.0)
-    fore, reach = _nearest(steady, inner, band)
-    back, _ = _nearest(steady, outer, band)
-    here = colour[band]
-    diff = fore - back
-    contrast = np.einsum("nc,nc->n", diff, diff)
-    offset = here - back
-    projected = np.einsum("nc,nc->n", offset, diff) / np.maximum(contrast, 1e-6)
-    # A pixel off the line between the two colours (a label's shaded rim is darker than the
-    # label and the backdrop) is product as far as it is unlike the backdrop.
-    apart = np.sqrt(np.einsum("nc,nc->n", offset, offset) / np.maximum(contrast, 1e-6))
-    measured = np.clip(np.maximum(projected, apart), 0.0, 1.0)
-    soft_mask = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.7)[band]
-    reliable = (contrast > MIN_CONTRAST**2) & (reach <= 3 * (radius + 1))
     alpha = inner.astype(np.float32)
-    alpha[band] = np.where(reliable, measured, soft_mask)
+    inner, outer = _rim(inner), _rim(outer)
+    reach = 3 * (radius + 1)  # farther from solid product, the colour is not trusted
+    for own, grown in _tiles(band, reach + BLUR_REACH):
+        here = band[grown] & _inside(own, grown, band[grown].shape)
+        values = _measure(rgb[grown], mask[grown], inner[grown], outer[grown], here, reach)
+        alpha[grown][here] = values
     return alpha
 
 
-def decontaminate(rgb: Array, alpha: Array) -> Array:
+def decontaminate(rgb: Array, alpha: Array, radius: int = 2) -> Array:
     """Semi-transparent edge pixels take the colour of the nearest solid product pixel, so
-    the old background does not fringe the cut-out; opaque pixels are left untouched."""
+    the old background does not fringe the cut-out; opaque pixels are left untouched.
+    ``radius`` is the edge band's, which bounds how far that solid pixel can be."""
     solid = alpha >= 0.98
     edge = (alpha > 0.0) & ~solid
     if not solid.any() or not edge.any():
         return rgb
     out = rgb.copy()
-    out[edge], _ = _nearest(rgb, solid, edge)
+    solid = _rim(solid)
+    for own, grown in _tiles(edge, 4 * (radius + 2)):
+        here = edge[grown] & _inside(own, grown, edge[grown].shape)
+        colours, distance = _nearest(rgb[grown], solid[grown], here)
+        far = ~np.isfinite(distance) | (distance > 4 * (radius + 2) - 1)
+        if far.any():  # no solid pixel in reach: the nearest one anywhere
+            colours[far], _ = _nearest(rgb, solid, _at(here, grown, rgb.shape[:2], far))
+        out[grown][here] = colours
     return out
+
+
+def _at(here: Array, grown: Box, shape: tuple[int, int], which: Array) -> Array:
+    """The picture-wide mask of the ``which`` pixels among a tile's ``here`` pixels."""
+    ys, xs = np.nonzero(here)
+    mask = np.zeros(shape, bool)
+    mask[ys[which] + grown[0].start, xs[which] + grown[1].start] = True
+    return mask

@@ -12,8 +12,9 @@ import textwrap
 import openai
 from openai import AsyncOpenAI
 from openai.types.chat import ChatCompletionContentPartParam, ChatCompletionMessageParam
-from PIL import Image
+from PIL import Image, ImageOps
 
+from adapters.imaging.decode import upright
 from adapters.imaging.openai_client import (
     MAX_TIMEOUT,
     ClientHolder,
@@ -56,14 +57,16 @@ def product_text(product: Product | None) -> str:
 
 
 def photo_data_url(data: bytes) -> str:
-    """The photo as a PNG data URL, no larger than the model needs."""
+    """The photo, upright, as a data URL no larger than the model needs."""
     with Image.open(io.BytesIO(data)) as picture:
-        if max(picture.size) > PHOTO_EDGE:
+        if max(picture.size) <= PHOTO_EDGE:
+            photo, media_type = upright(data)
+        else:
             picture.thumbnail((PHOTO_EDGE, PHOTO_EDGE), Image.Resampling.LANCZOS)
             out = io.BytesIO()
-            picture.save(out, format="PNG")
-            data = out.getvalue()
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+            ImageOps.exif_transpose(picture).save(out, format="PNG")
+            photo, media_type = out.getvalue(), "image/png"
+    return f"data:{media_type};base64," + base64.b64encode(photo).decode("ascii")
 
 
 def one_paragraph(text: str, limit: int) -> str:

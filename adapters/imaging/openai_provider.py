@@ -20,6 +20,7 @@ from openai import AsyncOpenAI
 from openai.types import ImagesResponse
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from adapters.imaging.decode import upright
 from adapters.imaging.openai_client import (
     MAX_TIMEOUT,
     ClientHolder,
@@ -201,9 +202,11 @@ class OpenAIProvider(UsesClient):
         fidelity = config.input_fidelity
         if fidelity is None:
             fidelity = supports_high_fidelity(config.model)
+        photo, media_type = await asyncio.to_thread(upright, spec.source.data)
+        name = "product.png" if media_type == "image/png" else "product.jpg"
         return await images.edit(
             model=config.model,
-            image=[("product.png", spec.source.data, "image/png")],
+            image=[(name, photo, media_type)],
             prompt=prompt,
             n=n,
             size=size,

@@ -39,14 +39,34 @@ def _vertical(length_up: int, length_down: int, up: float, down: float) -> Array
     return np.where(rows < 0, above, below)
 
 
+@dataclass(frozen=True, slots=True)
+class Patch:
+    """Shadow opacity over a box of the canvas; nothing outside it is darkened."""
+
+    values: Array  # float32 (h, w)
+    top: int
+    left: int
+
+    @property
+    def box(self) -> tuple[slice, slice]:
+        height, width = self.values.shape
+        return slice(self.top, self.top + height), slice(self.left, self.left + width)
+
+    def whole(self, height: int, width: int) -> Array:
+        """The same shadow over the whole canvas."""
+        canvas = np.zeros((height, width), np.float32)
+        canvas[self.box] = self.values
+        return canvas
+
+
 def contact_shadow(
     alpha: Array, canvas: tuple[int, int], left: int, top: int, style: ShadowStyle
-) -> Array:
-    """Shadow opacity over the canvas (height, width) for a product whose alpha is placed at
-    (left, top): a tight dark core where it touches the floor and a broad ambient falloff."""
+) -> Patch:
+    """Shadow opacity for a product whose alpha is placed at (left, top) on a canvas of
+    (height, width): a tight dark core where it touches the floor and a broad ambient
+    falloff. Only the box the shadow can reach is computed."""
     height, width = canvas
     ph, pw = alpha.shape
-    shadow = np.zeros((height, width), np.float32)
     base = top + ph - 1
     soft = style.softness
     layers = (
@@ -54,35 +74,47 @@ def contact_shadow(
         (0.03 * ph + 2, 0.025 * pw * soft + 2.0, 0.004 * ph + 1, 0.008 * ph * soft + 1.5, 0.8),
         (0.2 * ph + 2, 0.08 * pw * soft + 3.0, 0.01 * ph + 1, 0.035 * ph * soft + 3.0, 0.35),
     )
+    placed: list[tuple[Array, int, int]] = []
     for index, (rows, sx, up, down, opacity) in enumerate(layers):
         profile, pad = _profile(alpha, round(rows), sx)
         shift = round(style.lean * pw) if index == 1 else 0
         vertical = _vertical(round(3 * up), round(6.5 * down), up, down)
-        x0 = left - pad + shift
-        y0 = base - round(3 * up)
-        layer = np.outer(vertical, profile) * opacity
-        ys = slice(max(0, y0), min(height, y0 + layer.shape[0]))
-        xs = slice(max(0, x0), min(width, x0 + layer.shape[1]))
+        placed.append(
+            (np.outer(vertical, profile) * opacity, base - round(3 * up), left - pad + shift)
+        )
+    y0 = max(0, min(y for _, y, _ in placed))
+    x0 = max(0, min(x for _, _, x in placed))
+    y1 = min(height, max(y + layer.shape[0] for layer, y, _ in placed))
+    x1 = min(width, max(x + layer.shape[1] for layer, _, x in placed))
+    shadow = np.zeros((max(0, y1 - y0), max(0, x1 - x0)), np.float32)
+    for layer, ly, lx in placed:
+        ys = slice(max(y0, ly), min(y1, ly + layer.shape[0]))
+        xs = slice(max(x0, lx), min(x1, lx + layer.shape[1]))
         if ys.start >= ys.stop or xs.start >= xs.stop:
             continue
-        part = layer[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
-        shadow[ys, xs] = 1.0 - (1.0 - shadow[ys, xs]) * (1.0 - part)
+        part = layer[ys.start - ly : ys.stop - ly, xs.start - lx : xs.stop - lx]
+        here = shadow[ys.start - y0 : ys.stop - y0, xs.start - x0 : xs.stop - x0]
+        here[...] = 1.0 - (1.0 - here) * (1.0 - part)
     shadow *= style.strength
     if style.keep_clear > 0:
-        shadow *= _frame_fade(height, width, style.keep_clear)
+        shadow *= _frame_fade(height, width, style.keep_clear, (y0, y1), (x0, x1))
     shadow[shadow < INVISIBLE] = 0.0
-    return shadow
+    return Patch(values=shadow, top=y0, left=x0)
 
 
-def _frame_fade(height: int, width: int, margin: int) -> Array:
-    """1 inside, easing to exactly 0 at ``margin`` px from every edge."""
+def _frame_fade(
+    height: int, width: int, margin: int, rows: tuple[int, int], cols: tuple[int, int]
+) -> Array:
+    """1 inside, easing to exactly 0 at ``margin`` px from every edge; over the given rows
+    and columns of the canvas."""
 
-    def ramp(n: int) -> Array:
-        d = np.minimum(np.arange(n), np.arange(n)[::-1]).astype(np.float32)
+    def ramp(n: int, span: tuple[int, int]) -> Array:
+        index = np.arange(span[0], span[1])
+        d = np.minimum(index, n - 1 - index).astype(np.float32)
         t = np.clip((d - margin) / margin, 0.0, 1.0)
         return t * t * (3.0 - 2.0 * t)
 
-    return np.outer(ramp(height), ramp(width))
+    return np.outer(ramp(height, rows), ramp(width, cols))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Literal
 
 import numpy as np
@@ -12,6 +13,14 @@ from adapters.imaging.extract import extract
 from core import messages
 from core.errors import BadInput
 from core.imaging import RenderedImage, RenderSpec
+
+
+def product_side(spec: RenderSpec) -> int:
+    """The most pixels the product's long side can take in the picture: it is cut out at
+    that size and never resampled twice."""
+    fmt = spec.format
+    scale = 1.0 if fmt.pure_white else max(1.0, float(spec.template.background.get("scale", 1.0)))
+    return math.ceil(max(fmt.width, fmt.height) * fmt.fill * scale)
 
 
 class StudioProvider:
@@ -33,8 +42,7 @@ class StudioProvider:
     async def render(self, spec: RenderSpec, n: int) -> list[RenderedImage]:
         if spec.source is None:
             raise BadInput(messages.PROMPT_ONLY_NEEDS_AI)
-        longest = max(spec.format.width, spec.format.height)
-        cut = await asyncio.to_thread(extract, spec.source.data, longest, self._cutout)
+        cut = await asyncio.to_thread(extract, spec.source.data, product_side(spec), self._cutout)
         return [await asyncio.to_thread(self._variant, cut, spec, index) for index in range(n)]
 
     @staticmethod

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from adapters.imaging.decode import PillowDecoder, jpeg_scans, sniff
+from adapters.imaging.decode import PillowDecoder, jpeg_scans, sniff, source_pixels, strip_jpeg
 from core import messages
 from core.errors import BadInput
 from core.imaging import SourceImage
@@ -22,10 +22,11 @@ from tests.adapters.imaging.photos import encode, png_claiming, product_photo
 
 
 def pixels(source: SourceImage) -> np.ndarray:
+    """What a worker reads from the stored source: a kept JPEG, or an RGB(A) PNG."""
     with Image.open(io.BytesIO(source.data)) as im:
-        assert im.format == "PNG"
-        assert im.mode in ("RGB", "RGBA")
-        return np.asarray(im)
+        assert im.format in ("JPEG", "PNG")
+        assert im.format == "JPEG" or im.mode in ("RGB", "RGBA")
+    return source_pixels(source.data)
 
 
 async def refused(decoder: PillowDecoder, data: bytes) -> str:
@@ -34,10 +35,56 @@ async def refused(decoder: PillowDecoder, data: bytes) -> str:
     return caught.value.message
 
 
-async def test_a_jpeg_photo_becomes_an_rgb_png(decoder: PillowDecoder) -> None:
-    source = await decoder.load(encode(product_photo(), "JPEG", quality=90))
+async def test_a_jpeg_photo_is_kept_as_it_came(decoder: PillowDecoder) -> None:
+    data = encode(product_photo(), "JPEG", quality=90)
+    source = await decoder.load(data)
     assert (source.width, source.height, source.has_alpha) == (480, 360, False)
+    assert source.data == data and source.media_type == "image/jpeg"
     assert pixels(source).shape == (360, 480, 3)
+
+
+async def test_a_kept_jpeg_loses_its_metadata_but_not_a_pixel(decoder: PillowDecoder) -> None:
+    exif = Image.Exif()
+    exif[0x8825] = {2: (51.0, 30.0, 0.0)}  # a GPS position
+    exif[0x010F] = "PhoneMaker"
+    photo = io.BytesIO()
+    product_photo().save(photo, "JPEG", quality=90, exif=exif.tobytes(), comment=b"at home")
+    data = photo.getvalue()
+    source = await decoder.load(data)
+    assert b"PhoneMaker" not in source.data and b"at home" not in source.data
+    assert len(source.data) < len(data)
+    with Image.open(io.BytesIO(source.data)) as kept, Image.open(io.BytesIO(data)) as original:
+        assert "exif" not in kept.info and "comment" not in kept.info
+        assert np.array_equal(np.asarray(kept), np.asarray(original))
+
+
+async def test_a_progressive_grey_jpeg_is_kept_too(decoder: PillowDecoder) -> None:
+    grey = product_photo().convert("L")
+    data = encode(grey, "JPEG", quality=90, progressive=True)
+    source = await decoder.load(data)
+    assert source.media_type == "image/jpeg"
+    out = pixels(source)
+    assert out.shape == (360, 480, 3)
+    with Image.open(io.BytesIO(data)) as original:
+        assert np.array_equal(out[..., 1], np.asarray(original))
+
+
+def test_segments_that_do_not_add_up_are_not_kept() -> None:
+    data = encode(product_photo(), "JPEG", quality=90)
+    assert strip_jpeg(data) == data
+    assert strip_jpeg(data[:2] + b"\x00" + data[2:]) is None  # no marker where one must be
+    assert strip_jpeg(data[:4] + b"\xff\xff" + data[6:]) is None  # a length past the end
+    assert strip_jpeg(b"\xff\xd8\xff\xe0") is None
+    assert strip_jpeg(b"not a jpeg") is None
+
+
+async def test_a_worker_reads_a_large_photo_at_half_size() -> None:
+    image = Image.new("RGB", (1000, 800), (200, 30, 30))
+    image.paste((10, 10, 200), (0, 0, 500, 800))
+    source = await PillowDecoder().load(encode(image, "JPEG", quality=95))
+    out = source_pixels(source.data, budget=300_000)
+    assert out.shape == (400, 500, 3)
+    assert out[200, 100].tolist()[2] > 180 and out[200, 400][0] > 180
 
 
 async def test_a_text_file_named_png_is_refused(decoder: PillowDecoder, tmp_path: Path) -> None:
@@ -149,8 +196,10 @@ async def test_the_exif_orientation_is_applied(decoder: PillowDecoder) -> None:
     source = await decoder.load(encode(image, "JPEG", quality=95, exif=exif.tobytes()))
     out = pixels(source)
     assert (source.width, source.height) == (100, 200)
+    assert out.shape == (200, 100, 3)
     assert out[10, 50].max() < 40  # the band is now along the top
     assert out[190, 50].min() > 215
+    assert b"Exif" in source.data and len(Image.open(io.BytesIO(source.data)).getexif()) == 1
 
 
 async def test_a_webp_is_accepted(decoder: PillowDecoder) -> None:

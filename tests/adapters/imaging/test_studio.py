@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from adapters.imaging.compose import png
 from adapters.imaging.decode import PillowDecoder
 from adapters.imaging.studio import StudioProvider
 from core import messages
@@ -171,3 +172,15 @@ async def test_a_photo_without_a_product_is_refused(
     with pytest.raises(BadInput) as caught:
         await StudioProvider().render(spec(catalog, source), 1)
     assert caught.value.message == messages.IMAGE_NO_PRODUCT
+
+
+def test_the_png_holds_every_pixel_and_is_the_same_each_time() -> None:
+    rng = np.random.default_rng(5)
+    pixels = np.full((300, 400, 3), 255, np.uint8)
+    pixels[50:250, 100:300] = rng.integers(0, 256, (200, 200, 3), dtype=np.uint8)
+    image = Image.fromarray(pixels)
+    data = png(image)
+    assert data == png(image)
+    with Image.open(io.BytesIO(data)) as decoded:
+        assert decoded.format == "PNG" and decoded.mode == "RGB"
+        assert np.array_equal(np.asarray(decoded), pixels)
