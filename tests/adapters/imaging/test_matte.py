@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
@@ -12,11 +11,7 @@ from tests.adapters.imaging.photos import product_photo
 
 def whole_picture_alpha(rgb: np.ndarray, mask: np.ndarray, radius: int) -> np.ndarray:
     """The same measurement done once over the whole picture, no tiles."""
-    kernel = matte._disk(radius + 1)
-    inner = cv2.erode(mask.astype(np.uint8), kernel).astype(bool)
-    outer = cv2.erode((~mask).astype(np.uint8), kernel, borderValue=1).astype(bool)
-    near = cv2.dilate(mask.astype(np.uint8), matte._disk(max(1, radius - 1))).astype(bool)
-    band = ~inner & ~outer & near
+    inner, outer, band = matte.zones(mask, radius)
     alpha = inner.astype(np.float32)
     alpha[band] = matte._measure(rgb, mask, inner, outer, band, 3 * (radius + 1))
     return alpha
