@@ -17,8 +17,18 @@ MIN_BORDER_FIT = 0.35  # share of the border the backdrop must explain
 MAX_NOISE = 12.0  # ΔE spread around a surface beyond which it is a scene, not a backdrop
 SURFACE_SHARE = 0.2  # a second or third surface must explain this much of the border
 KEEP_COMPONENT_SHARE = 0.12  # extra parts kept when at least this share of the largest
-HOLE_SHARE = 0.003  # enclosed background patches at least this share of the product reopen
+ATTACHED_SHARE = 0.05  # or at least this share and within reach of it
+ATTACHED_REACH = 0.05  # share of the short side
+HOLE_SHARE = 0.003  # enclosed patches smaller than this share of the product are product
+RING_SHARE = 0.04  # the backdrop "just outside" the product: this share of the short side
+TWIN_DELTA = 5.0  # ΔE within which a patch's colour has a twin in the backdrop nearby
+TWIN_SHARE = 0.8  # share of a patch's colours that need a twin for it to show the backdrop
+GRAIN_RATIO = 2.0  # a patch showing the backdrop has its grain within this factor of it
+WALL_RATIO = 2.0  # the backdrop is seen through a product part at most this many times
+#                   thicker than the gap is wide (a handle, a strap, a rim)
+SAMPLES = 600  # colours compared per patch and per backdrop sample
 POCKET_SHARE = 0.25  # walled-in shade with this much plain backdrop beside it is floor
+DARKEST_SHADOW = 0.1  # a deep contact shadow keeps this share of the backdrop's lightness
 
 
 def to_lab(rgb: Array) -> Array:
@@ -76,7 +86,11 @@ def _robust_fit(design: Array, values: Array) -> tuple[Array, float, Array]:
     for _ in range(5):
         if keep.sum() < 12:
             break
-        coeffs, *_ = np.linalg.lstsq(design[keep], values[keep], rcond=None)
+        # Six unknowns: solving the 6x6 normal equations costs nothing next to a
+        # factorisation of thousands of rows, and gives the same least-squares surface.
+        picked = design[keep].astype(np.float64)
+        normal, target = picked.T @ picked, picked.T @ values[keep].astype(np.float64)
+        coeffs, *_ = np.linalg.lstsq(normal, target, rcond=None)
         residual = np.linalg.norm(design @ coeffs - values, axis=1)
         noise = float(1.4826 * np.median(residual[keep]))
         keep = residual < max(3.0 * noise, 2.5)
@@ -136,7 +150,7 @@ def shadow_like(lab: Array, model: Array, distance: Array, tol: float) -> Array:
     chroma = lab[..., 1:] / (light[..., None] + 16.0)
     model_chroma = model[..., 1:] / (model_light[..., None] + 16.0)
     chroma_shift = np.linalg.norm(chroma - model_chroma, axis=-1) * (model_light + 16.0)
-    darker = (light < model_light) & (light > 0.3 * model_light)
+    darker = (light < model_light) & (light > DARKEST_SHADOW * model_light)
     gx = cv2.Sobel(light, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(light, cv2.CV_32F, 0, 1, ksize=3) / 8.0
     soft = np.hypot(gx, gy) < 0.35 * np.maximum(distance, tol)
@@ -155,25 +169,124 @@ def border_connected(candidate: Array) -> Array:
 
 
 def keep_main_parts(mask: Array) -> Array:
-    """Drop specks: keep the largest part and parts at least a fraction of its size."""
+    """Drop specks: keep the largest part, parts at least a fraction of its size, and
+    smaller parts close beside it (a handle or a strap whose joint the decision missed)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(
         mask.astype(np.uint8), connectivity=8
     )
     if count <= 1:
         return np.zeros_like(mask, dtype=bool)
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = np.zeros(count, bool)
-    keep[1:] = areas >= KEEP_COMPONENT_SHARE * areas.max()
+    areas = stats[:, cv2.CC_STAT_AREA].copy()
+    areas[0] = 0
+    largest = int(areas.argmax())
+    keep = areas >= KEEP_COMPONENT_SHARE * areas[largest]
+    attached = (areas >= ATTACHED_SHARE * areas[largest]) & ~keep
+    if attached.any():
+        gap = cv2.distanceTransform((labels != largest).astype(np.uint8), cv2.DIST_L2, 3)
+        nearest = np.full(count, np.inf)
+        np.minimum.at(nearest, labels.ravel(), gap.ravel())
+        keep |= attached & (nearest <= ATTACHED_REACH * min(mask.shape))
+    keep[0] = False
     return keep[labels]
 
 
-def fill_holes(mask: Array, score: Array | None = None) -> Array:
-    """Fill enclosed gaps, except big ones that look just like the backdrop (a mug's handle).
+def _twins(values: Array, palette: Array) -> float:
+    """Share of ``values`` (Lab rows) with a colour within ``TWIN_DELTA`` in ``palette``."""
+    take = np.linspace(0, len(values) - 1, min(len(values), SAMPLES)).astype(int)
+    pick = np.linspace(0, len(palette) - 1, min(len(palette), SAMPLES)).astype(int)
+    a, b = values[take], palette[pick]
+    gaps = (a * a).sum(1)[:, None] - 2.0 * a @ b.T + (b * b).sum(1)[None, :]
+    return float((gaps.min(axis=1) < TWIN_DELTA**2).mean())
 
-    ``score`` is each pixel's distance from the backdrop in units of its tolerance.
+
+def _grain(light: Array, region: Array, size: int) -> float:
+    """Median spread of ``light`` in ``size``-square windows, counting only ``region``
+    pixels so the edge around a patch adds nothing: its grain (wood, paper, sensor noise),
+    which a smooth highlight lacks."""
+    weight = region.astype(np.float32)
+    box = (size, size)
+    count = cv2.boxFilter(weight, -1, box, normalize=False)
+    total = cv2.boxFilter(light * weight, -1, box, normalize=False)
+    squares = cv2.boxFilter(light * light * weight, -1, box, normalize=False)
+    full = region & (count >= min(0.5 * size * size, max(3.0, float(count.max()) - 1.0)))
+    n = count[full]
+    variance = (squares[full] - total[full] ** 2 / n) / np.maximum(n - 1.0, 1.0)
+    return float(np.median(np.sqrt(np.maximum(variance, 0.0)))) if len(n) else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Patch:
+    """An enclosed patch that the backdrop model claims, with what it is judged against."""
+
+    region: Array  # bool, the patch
+    nearby: Array  # bool, the backdrop just outside the product around it
+    wall: float  # the product's thickness between the patch and the backdrop outside
+    width: float  # the patch's own width (twice its inscribed radius)
+
+
+def shows_backdrop(lab: Array, patch: Patch) -> bool:
+    """Whether an enclosed patch is the backdrop seen through the product (a mug's handle)
+    rather than part of it (a highlight, a white rim, a reflection on a glossy saucer).
+
+    The backdrop is seen *through* a part of the product (a handle, a strap, a rim): the
+    product around the patch is no thicker than ``WALL_RATIO`` times the patch is wide.
+    And the patch continues the backdrop just outside the product: nearly all its colours
+    occur there, and its grain is as fine or as coarse. Brightness alone decides nothing.
+    """
+    if patch.nearby.sum() < 16 or patch.wall > WALL_RATIO * patch.width:
+        return False
+    if _twins(lab[patch.region], lab[patch.nearby]) < TWIN_SHARE:
+        return False
+    size = max(3, round(min(lab.shape[:2]) / 80) | 1)
+    light = np.ascontiguousarray(lab[..., 0])
+    ratio = (_grain(light, patch.region, size) + 0.05) / (_grain(light, patch.nearby, size) + 0.05)
+    return 1.0 / GRAIN_RATIO <= ratio <= GRAIN_RATIO
+
+
+def _around(box: Array, grow: int, shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """A bounding box ``(x, y, w, h)`` grown by ``grow`` on every side, within ``shape``."""
+    x, y, w, h = (int(v) for v in box)
+    return (
+        slice(max(0, y - grow), min(shape[0], y + h + grow)),
+        slice(max(0, x - grow), min(shape[1], x + w + grow)),
+    )
+
+
+def _patches(mask: Array, labels: Array, stats: Array, indices: Array) -> list[Patch]:
+    """The enclosed patches ``indices`` of ``labels``, each with the backdrop within reach
+    of the product around it (the whole ring round the product if too little is near)."""
+    outside = ~mask & (labels == 0)
+    wall = cv2.distanceTransform((~outside).astype(np.uint8), cv2.DIST_L2, 3)
+    gap = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
+    ring = outside & (gap <= max(3.0, RING_SHARE * min(mask.shape)))
+    patches = []
+    for index in indices:
+        region = labels == index
+        near = np.zeros_like(ring)
+        window = _around(stats[index, :4], int(stats[index, 2:4].max()), mask.shape)
+        near[window] = ring[window]
+        inside = cv2.distanceTransform(region[window].astype(np.uint8), cv2.DIST_L2, 3)
+        patches.append(
+            Patch(
+                region=region,
+                nearby=near if near.sum() >= 16 else ring,
+                wall=float(wall[region].min()),
+                width=2.0 * float(inside.max()),
+            )
+        )
+    return patches
+
+
+def fill_holes(mask: Array, score: Array | None = None, lab: Array | None = None) -> Array:
+    """Fill what the product encloses, except patches that show the backdrop through it
+    (a mug's handle): big enough to matter, explained by the fitted backdrop surface there,
+    and passing ``shows_backdrop``.
+
+    ``score`` is each pixel's distance from the backdrop in units of its tolerance; ``lab``
+    the smoothed Lab photo.
     """
     holes = ~mask & ~border_connected(~mask)
-    if score is None or not holes.any():
+    if score is None or lab is None or not holes.any():
         return mask | holes
     count, labels, stats, _ = cv2.connectedComponentsWithStats(
         holes.astype(np.uint8), connectivity=4
@@ -181,9 +294,22 @@ def fill_holes(mask: Array, score: Array | None = None) -> Array:
     area = max(int(mask.sum()), 1)
     total = np.bincount(labels.ravel(), weights=np.minimum(score, 3.0).ravel(), minlength=count)
     sizes = stats[:, cv2.CC_STAT_AREA]
-    reopen = (sizes >= HOLE_SHARE * area) & (total < 0.6 * sizes)
-    reopen[0] = False
+    candidates = (sizes >= HOLE_SHARE * area) & (total < 0.6 * sizes)
+    candidates[0] = False
+    reopen = np.zeros(count, bool)
+    indices = np.nonzero(candidates)[0]
+    for index, patch in zip(indices, _patches(mask, labels, stats, indices), strict=True):
+        reopen[index] = shows_backdrop(lab, patch)
     return mask | (holes & ~reopen[labels])
+
+
+def smooth_outline(mask: Array) -> Array:
+    """The mask with its outline smoothed over a pixel or so (a 250th of the short side):
+    notches and slivers a pixel or two wide (a rim's dark wall half missed, its bright lip
+    half kept) close or go, so the outline traced at full size is not ragged."""
+    sigma = max(0.8, min(mask.shape) / 250.0)
+    soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), sigma)
+    return soft >= 0.5
 
 
 def bridge(mask: Array, score: Array) -> Array:
@@ -216,6 +342,7 @@ class Segmentation:
     score: Array  # distance from the nearest surface, in units of its tolerance
     shadow: Array  # bool: flooded as a shadow on the backdrop rather than as backdrop
     backdrop: Backdrop
+    lab: Array  # the photo in Lab, smoothed against sensor noise
 
 
 def flood(rgb: Array) -> Segmentation | None:
@@ -246,8 +373,8 @@ def flood(rgb: Array) -> Segmentation | None:
     foreground = cv2.morphologyEx(
         (~candidate).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
     ).astype(bool)
-    mask = fill_holes(bridge(keep_main_parts(foreground), score), score)
+    mask = fill_holes(smooth_outline(bridge(keep_main_parts(foreground), score)), score, lab)
     share = mask.mean()
     if share < MIN_PRODUCT_SHARE or share > MAX_PRODUCT_SHARE:
         return None
-    return Segmentation(mask=mask, score=score, shadow=shadow & ~mask, backdrop=backdrop)
+    return Segmentation(mask=mask, score=score, shadow=shadow & ~mask, backdrop=backdrop, lab=lab)

@@ -14,12 +14,15 @@ from adapters.imaging.cutout import (
     bridge,
     fill_holes,
     keep_main_parts,
+    smooth_outline,
 )
 
 Array = np.ndarray
 
-ITERATIONS = 4
+ITERATIONS = 3  # at the learning size
+LEARN_SIDE = 160  # GrabCut learns its colour models on a copy at most this long
 RNG_SEED = 0
+NO_RECT = (0, 0, 0, 0)  # GrabCut reads the seeds from the mask, not a rectangle
 MIN_AGREEMENT = 0.5  # IoU with the flood mask below which GrabCut is judged lost
 
 
@@ -98,6 +101,59 @@ def _window(labels: Array) -> tuple[slice, slice]:
     )
 
 
+def _band(mask: Array, radius: int) -> Array:
+    """Pixels within ``radius`` of the outline of ``mask``, on either side."""
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    grown = cv2.dilate(mask.astype(np.uint8), disk).astype(bool)
+    return grown & ~cv2.erode(mask.astype(np.uint8), disk).astype(bool)
+
+
+def _learn(bgr: Array, labels: Array, scale: float) -> tuple[Array, Array, Array]:
+    """GrabCut's iterations on a copy reduced by ``scale``: its colour models and its
+    decision, brought back to full size. Learning the models is the costly part of GrabCut
+    and needs no fine detail; the copy takes every pixel it keeps as it is (no averaging),
+    so the models see the photo's grain as it is."""
+    height, width = labels.shape
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(bgr, size, interpolation=cv2.INTER_NEAREST) if scale < 1 else bgr
+    decided = cv2.resize(labels, size, interpolation=cv2.INTER_NEAREST)
+    background = np.zeros((1, 65), np.float64)
+    foreground = np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(RNG_SEED)
+    cv2.grabCut(small, decided, NO_RECT, background, foreground, ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    product = ((decided == cv2.GC_FGD) | (decided == cv2.GC_PR_FGD)).astype(np.float32)
+    product = cv2.resize(product, (width, height), interpolation=cv2.INTER_LINEAR) >= 0.5
+    return background, foreground, product
+
+
+def _seeded(labels: Array) -> bool:
+    """Whether GrabCut has both colours to learn from: background and product seeds."""
+    background = np.isin(labels, (cv2.GC_BGD, cv2.GC_PR_BGD)).any()
+    return bool(background and np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD)).any())
+
+
+def _grabcut(bgr: Array, labels: Array, flooded: Array) -> Array:
+    """GrabCut's product mask for the seeds ``labels``: colour models learnt small, then
+    one cut at full size with them frozen. The cut decides where the small decision and the
+    flood fill disagree and near either's outline (thin parts the small copy cannot see);
+    elsewhere the two agree and stand."""
+    scale = min(1.0, LEARN_SIDE / max(labels.shape))
+    small = cv2.resize(labels, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+    if not _seeded(small):  # the seeds are too thin to survive the reduction
+        scale = 1.0
+    background, foreground, product = _learn(bgr, labels, scale)
+    if scale >= 1:
+        return product
+    settled = (product == flooded) & ~_band(product, max(2, round(1.5 / scale)))
+    settled &= ~_band(flooded, 2)
+    final = labels.copy()
+    free = (labels == cv2.GC_PR_BGD) | (labels == cv2.GC_PR_FGD)
+    final[free & settled & product] = cv2.GC_FGD
+    final[free & settled & ~product] = cv2.GC_BGD
+    cv2.grabCut(bgr, final, NO_RECT, background, foreground, 1, cv2.GC_EVAL_FREEZE_MODEL)
+    return (final == cv2.GC_FGD) | (final == cv2.GC_PR_FGD)
+
+
 def refine(rgb: Array, seg: Segmentation) -> Array:
     """The GrabCut mask, or the flood mask when GrabCut wanders off.
 
@@ -109,20 +165,20 @@ def refine(rgb: Array, seg: Segmentation) -> Array:
     if not sure_background.any() or not np.isin(labels, (cv2.GC_FGD, cv2.GC_PR_FGD)).any():
         return seg.mask
     window = _window(labels)
-    crop = np.ascontiguousarray(labels[window])
-    bgd = np.zeros((1, 65), np.float64)
-    fgd = np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(RNG_SEED)
-    bgr = np.ascontiguousarray(rgb[window][..., ::-1])
-    no_rect = (0, 0, 0, 0)  # GrabCut reads the seeds from the mask, not a rectangle
-    cv2.grabCut(bgr, crop, no_rect, bgd, fgd, ITERATIONS, cv2.GC_INIT_WITH_MASK)
-    labels[window] = crop
-    found = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    found = np.zeros_like(seg.mask)
+    found[window] = _grabcut(
+        np.ascontiguousarray(rgb[window][..., ::-1]),
+        np.ascontiguousarray(labels[window]),
+        seg.mask[window],
+    )
     found = cv2.morphologyEx(
         found.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)
     ).astype(bool)
-    found = fill_holes(bridge(keep_main_parts(found), seg.score), seg.score) & ~sure_background
+    # Sure background was a guess made before GrabCut saw the product whole: what the
+    # product now encloses is judged like any other hole.
+    found = bridge(keep_main_parts(found), seg.score) & ~sure_background
     found |= _bitten(found, seg)
+    found = fill_holes(smooth_outline(found), seg.score, seg.lab)
     share = found.mean()
     union = (found | seg.mask).sum()
     agreement = (found & seg.mask).sum() / max(union, 1)
