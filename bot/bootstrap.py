@@ -5,19 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from adapters.archive.zipstream import StreamZipArchiver
 from adapters.blobs.local import LocalBlobStore
-from adapters.fetch.guard import GuardedFetcher
-from adapters.fetch.product import PageProductReader
-from adapters.fetch.targets import parse_allow
-from adapters.imaging.decode import PillowDecoder
-from adapters.imaging.reframe import PillowReframer
 from adapters.security.signer import HmacSigner
 from adapters.sql.engine import create_engine, migrate_async
 from adapters.sql.privacy import SqlDiskReclaimer
@@ -39,7 +34,16 @@ from core.jobs import JobHandler, RetryPolicy, Worker, release_orphaned
 from core.links import Links
 from core.outbox import Deliveries, Outbox, OutboxPolicy
 from core.policy import Policy, load_policy
-from core.ports import BlobStore, Describer, ImageProvider, Moderator
+from core.ports import (
+    Archiver,
+    BlobStore,
+    Describer,
+    ImageDecoder,
+    ImageProvider,
+    Moderator,
+    ProductReader,
+    Reframer,
+)
 from core.privacy import Eraser, Privacy
 from core.queueing import Enqueuer
 from core.sources import Sources
@@ -49,10 +53,47 @@ from core.templates import Catalog, load_catalog
 
 if TYPE_CHECKING:
     from adapters.discord.setup import DiscordSide
+    from adapters.fetch.guard import GuardedFetcher
     from adapters.payments.stripe import StripeCheckout
     from adapters.slack.setup import SlackSide
 
 log = logging.getLogger(__name__)
+
+Part = TypeVar("Part")
+
+
+class OnFirstUse(Generic[Part]):
+    """Stands in for a part that is built the first time one of its attributes is used.
+
+    The image stack, the page reader and the ZIP writer each cost a start-up tens of
+    milliseconds of imports, and a process may never need them (``aioe serve`` with no
+    chat platform never decodes a picture), so they are made, and their libraries
+    imported, when the first job or request that needs them comes. Its own ``built``
+    and ``get`` are the only names it does not pass on to the part."""
+
+    def __init__(self, build: Callable[[], Part]) -> None:
+        self._build = build
+        self._part: Part | None = None
+
+    @property
+    def built(self) -> bool:
+        return self._part is not None
+
+    def get(self) -> Part:
+        """The part, built now if it was not yet."""
+        if self._part is None:
+            self._part = self._build()
+        return self._part
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # never the part's insides, nor a loop while building
+            raise AttributeError(name)
+        return getattr(self.get(), name)
+
+
+def on_first_use(build: Callable[[], Part]) -> Part:
+    """``build()``, put off until the part is first used; typed as the part it becomes."""
+    return cast(Part, OnFirstUse(build))
 
 
 def utcnow() -> datetime:
@@ -160,17 +201,16 @@ class Imaging:
 async def build_imaging(
     settings: Settings, stack: AsyncExitStack, provider: ImageProvider | None
 ) -> Imaging:
-    from adapters.imaging.describe import StudioDescriber
-    from adapters.imaging.studio import StudioProvider
-
-    studio = StudioProvider(cost=settings.studio_cost)
+    """The providers, describer and moderator that settings choose; the studio's parts
+    are made at their first job."""
+    studio = on_first_use(partial(_studio_provider, settings.studio_cost))
     if settings.provider != "openai":
         from adapters.moderation import BlockListModerator
 
         return Imaging(
             provider or studio,
             studio,
-            StudioDescriber(),
+            on_first_use(_studio_describer),
             BlockListModerator(settings.blocked_words),
         )
     from adapters.imaging.openai_client import make_client
@@ -193,6 +233,72 @@ async def build_imaging(
         OpenAIDescriber(client, model=settings.openai_vision_model),
         OpenAIModerator(client),
     )
+
+
+def _studio_provider(cost: int) -> ImageProvider:
+    from adapters.imaging.studio import StudioProvider
+
+    return StudioProvider(cost=cost)
+
+
+def _studio_describer() -> Describer:
+    from adapters.imaging.describe import StudioDescriber
+
+    return StudioDescriber()
+
+
+def _decoder() -> ImageDecoder:
+    from adapters.imaging.decode import PillowDecoder
+
+    return PillowDecoder()
+
+
+def _reframer() -> Reframer:
+    from adapters.imaging.reframe import PillowReframer
+
+    return PillowReframer()
+
+
+def _archiver() -> Archiver:
+    from adapters.archive.zipstream import StreamZipArchiver
+
+    return StreamZipArchiver()
+
+
+def build_sources(settings: Settings, stack: AsyncExitStack) -> Sources:
+    """Uploads and product pages read into checked pictures; the decoder, the page
+    reader and the guarded fetcher are made at the first picture or URL."""
+    fetcher = build_fetcher(settings, stack)
+    return Sources(on_first_use(_decoder), on_first_use(partial(_page_reader, fetcher)), fetcher)
+
+
+def build_fetcher(settings: Settings, stack: AsyncExitStack) -> GuardedFetcher:
+    """The guarded fetcher, closed with the app if it was made. It is made at the first
+    URL, or at once when ``AIOE_FETCH_ALLOW`` opens it to loopback addresses, so that
+    its warning about that is in the start-up log."""
+
+    def make() -> GuardedFetcher:
+        from adapters.fetch.guard import GuardedFetcher
+        from adapters.fetch.targets import parse_allow
+
+        return GuardedFetcher(allow=parse_allow(settings.fetch_allow))
+
+    fetcher = OnFirstUse(make)
+
+    async def close() -> None:
+        if fetcher.built:
+            await fetcher.get().aclose()
+
+    stack.push_async_callback(close)
+    if settings.fetch_allow:
+        fetcher.get()
+    return cast("GuardedFetcher", fetcher)
+
+
+def _page_reader(fetcher: GuardedFetcher) -> ProductReader:
+    from adapters.fetch.product import PageProductReader
+
+    return PageProductReader(fetcher)
 
 
 def build_slack(
@@ -320,10 +426,7 @@ async def bootstrap(
         )
         credits = Credits(utcnow, settings.free_credits, IdentityHasher(secret), policy.version)
         imaging = await build_imaging(settings, stack, provider)
-        fetcher = await stack.enter_async_context(
-            GuardedFetcher(allow=parse_allow(settings.fetch_allow))
-        )
-        sources = Sources(PillowDecoder(), PageProductReader(fetcher), fetcher)
+        sources = build_sources(settings, stack)
         enqueuer = Enqueuer(
             uow_factory=uow_factory,
             credits=credits,
@@ -338,7 +441,7 @@ async def bootstrap(
             sources=sources,
             provider=imaging.provider,
             studio=imaging.studio,
-            reframer=PillowReframer(),
+            reframer=on_first_use(_reframer),
             catalog=catalog,
             links=links,
             clock=utcnow,
@@ -373,7 +476,7 @@ async def bootstrap(
         exporter = Exporter(
             uow_factory=uow_factory,
             blobs=blobs,
-            archiver=StreamZipArchiver(),
+            archiver=on_first_use(_archiver),
             links=links,
             policy=policy,
             recipients=recipients_of(settings),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
@@ -61,12 +62,19 @@ def _lab(hex_colour: str) -> Array:
 
 
 _NAMES = list(NAMED)
-_PALETTE = np.stack([_lab(NAMED[name]) for name in _NAMES])
+
+
+@cache
+def _palette() -> Array:
+    """The named colours in Lab, one row per name: built on first use, because the first
+    colour conversion also wakes OpenCV up, which a process that never names a colour
+    should not pay for when it imports this module."""
+    return np.stack([_lab(NAMED[name]) for name in _NAMES])
 
 
 def name_of(lab: Array) -> str:
     """The nearest named colour (CIE76 distance, lightness weighted a little less)."""
-    diff = _PALETTE - np.asarray(lab, np.float32)
+    diff = _palette() - np.asarray(lab, np.float32)
     distance = (0.75 * diff[:, 0]) ** 2 + diff[:, 1] ** 2 + diff[:, 2] ** 2
     return _NAMES[int(np.argmin(distance))]
 

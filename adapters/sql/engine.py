@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import concurrent.futures
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+VERSIONS = MIGRATIONS / "versions"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Execution option of a SQLite connection whose transactions only read.
 READONLY_OPTION = "aioe_readonly"
@@ -94,6 +98,71 @@ def _sqlite_engine(url: URL, *, foreign_keys: bool = True) -> AsyncEngine:
     return engine
 
 
+#: A top-level ``revision = …`` or ``down_revision: … = …`` line of a migration script.
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[ \t]*(?::[^=\n]*)?=(.+)$", re.M)
+
+
+def _revision_of(script: str) -> tuple[str, tuple[str, ...]] | None:
+    """A script's revision and the revisions it follows, as its top-level lines say;
+    ``None`` unless both are written as plain literals."""
+    lines = dict(_REVISION_LINE.findall(script))
+    try:
+        revision = ast.literal_eval(lines["revision"].strip())
+        follows = ast.literal_eval(lines["down_revision"].strip())
+    except (KeyError, ValueError, TypeError, SyntaxError):
+        return None
+    if follows is None:
+        follows = ()
+    elif isinstance(follows, str):
+        follows = (follows,)
+    if not isinstance(revision, str) or not isinstance(follows, tuple | list):
+        return None
+    if not all(isinstance(parent, str) for parent in follows):
+        return None
+    return revision, tuple(follows)
+
+
+def script_heads(versions: Path = VERSIONS) -> frozenset[str] | None:
+    """The head revisions of the migration scripts in ``versions``, read from their
+    ``revision`` and ``down_revision`` lines without running them or importing Alembic
+    (whose import alone costs a start ten times what this check does).
+
+    ``None`` when that is not certain (a script that does not say its revisions as
+    literals, a revision that follows an unknown one): Alembic then decides."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in versions.glob("*.py"):
+        if path.name.startswith(("__init__", ".#")):  # the files Alembic skips too
+            continue
+        found = _revision_of(path.read_text(encoding="utf-8"))
+        if found is None:
+            return None
+        revisions.add(found[0])
+        parents.update(found[1])
+    heads = frozenset(revisions - parents)
+    return heads if heads and parents <= revisions else None
+
+
+async def stored_revisions(engine: AsyncEngine) -> frozenset[str] | None:
+    """The revisions recorded in the database's ``alembic_version`` table, read in a
+    read-only transaction; ``None`` when there is no such table (a new database) or
+    the database cannot be read (migrating then says why)."""
+    readonly = engine.execution_options(**{READONLY_OPTION: True})
+    try:
+        async with readonly.connect() as connection:
+            rows = await connection.execute(text("SELECT version_num FROM alembic_version"))
+            return frozenset(str(row[0]) for row in rows)
+    except DBAPIError:
+        return None
+
+
+async def is_up_to_date(engine: AsyncEngine, versions: Path = VERSIONS) -> bool:
+    """Whether the database already stands at the head of the migration scripts: one
+    plain query and a read of the scripts' revision lines, no Alembic."""
+    heads = script_heads(versions)
+    return heads is not None and await stored_revisions(engine) == heads
+
+
 def alembic_config() -> Config:
     """Alembic's configuration for this package, built in code (no ``alembic.ini``)."""
     from alembic.config import Config  # imported only by processes that migrate
@@ -139,12 +208,16 @@ def _migration_engine(target: AsyncEngine | str) -> tuple[AsyncEngine, bool]:
 async def migrate_async(target: AsyncEngine | str, secret: str | None = None) -> None:
     """Bring the database behind an engine (or a URL) to the latest schema revision.
 
-    ``secret`` (the server's) lets revision 0004 replace identities kept in ledger keys by
-    keyed hashes; a database that holds none migrates without it."""
+    A database already there is recognised without Alembic (:func:`is_up_to_date`);
+    only one that is behind, or new, loads it and migrates. ``secret`` (the server's)
+    lets revision 0004 replace identities kept in ledger keys by keyed hashes; a
+    database that holds none migrates without it."""
     engine, own = _migration_engine(target)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_upgrade, secret)
+        # Asked on the caller's engine where there is one: its pool keeps the connection.
+        if not await is_up_to_date(target if isinstance(target, AsyncEngine) else engine):
+            async with engine.begin() as connection:
+                await connection.run_sync(_upgrade, secret)
     finally:
         if own:
             await engine.dispose()
