@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/studio_vs_imagemagick.py
 	$(BIN)/python bench/slack_ack.py
 	$(BIN)/python bench/export_zip.py
+	$(BIN)/python bench/ledger_vs_pgbench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

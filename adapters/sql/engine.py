@@ -6,12 +6,13 @@ import ast
 import asyncio
 import concurrent.futures
 import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSIONS = MIGRATIONS / "versions"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PING_AFTER_IDLE_SECONDS = 5.0
 #: Execution option of a SQLite connection whose transactions only read.
 READONLY_OPTION = "aioe_readonly"
 # Any constant works; it only has to be the same for every process migrating one database.
@@ -37,20 +39,45 @@ def normalize_url(url: str) -> URL:
     raise ValueError(f"unsupported database URL scheme: {parsed.drivername!r}")
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> AsyncEngine:
     """An engine tuned for the database in ``url`` (SQLite file or PostgreSQL server)."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return create_async_engine(
+    engine = create_async_engine(
         parsed,
         hide_parameters=True,  # errors never carry prompts or names into the logs
         pool_size=10,
         max_overflow=10,
         pool_timeout=30,
         pool_recycle=1800,
-        pool_pre_ping=True,
     )
+    _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, idle: float) -> None:
+    """Ping a pooled connection before lending it only when it sat idle ``idle`` seconds:
+    a server restart, a fail-over or a firewall that drops quiet connections shows then,
+    and the pool connects afresh instead of failing the request. A connection in steady
+    use is not pinged (a ping is three round trips: begin, an empty query, roll back)."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < idle:
+            return
+        dialect = engine.dialect
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise DisconnectionError("idle connection lost") from error  # pool retries
+            raise
 
 
 def _sqlite_engine(url: URL, *, foreign_keys: bool = True) -> AsyncEngine:

@@ -5,13 +5,32 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sql.accounts import new_id
 from adapters.sql.conflicts import insert_unless_conflict, upsert
 from adapters.sql.tables import ledger, member_wallets, team_settings, wallets
 from core.model import TeamRules, Wallet, WalletKind
+
+# Statements that only take values are built once, here.
+_GET = select(wallets).where(wallets.c.id == bindparam("wallet_id"))
+_FIND_TEAM = select(wallets).where(
+    wallets.c.platform == bindparam("platform"), wallets.c.tenant == bindparam("tenant")
+)
+_RULES = select(team_settings).where(team_settings.c.wallet_id == bindparam("wallet_id"))
+_SOURCE = select(member_wallets.c.source).where(
+    member_wallets.c.account_id == bindparam("account_id"),
+    member_wallets.c.platform == bindparam("platform"),
+    member_wallets.c.tenant == bindparam("tenant"),
+)
+_LOCK = select(wallets.c.id).where(wallets.c.id == bindparam("wallet_id")).with_for_update()
+_SPENT = select(func.coalesce(func.sum(ledger.c.amount), 0)).where(
+    ledger.c.wallet_id == bindparam("wallet_id"),
+    ledger.c.account_id == bindparam("account_id"),
+    ledger.c.created_at >= bindparam("since", type_=ledger.c.created_at.type),
+    ledger.c.kind.in_(("reserve", "release", "capture")),
+)
 
 
 def to_wallet(row: Row[Any]) -> Wallet:
@@ -33,9 +52,7 @@ class SqlWalletRepository:
         self._connection = connection
 
     async def get(self, wallet_id: str) -> Wallet | None:
-        row = (
-            await self._connection.execute(select(wallets).where(wallets.c.id == wallet_id))
-        ).first()
+        row = (await self._connection.execute(_GET, {"wallet_id": wallet_id})).first()
         return None if row is None else to_wallet(row)
 
     async def team(self, platform: str, tenant: str, now: datetime) -> Wallet:
@@ -55,27 +72,16 @@ class SqlWalletRepository:
                 ("platform", "tenant"),
             )
         )
-        row = (
-            await self._connection.execute(
-                select(wallets).where(wallets.c.platform == platform, wallets.c.tenant == tenant)
-            )
-        ).one()
-        return to_wallet(row)
+        where = {"platform": platform, "tenant": tenant}
+        return to_wallet((await self._connection.execute(_FIND_TEAM, where)).one())
 
     async def find_team(self, platform: str, tenant: str) -> Wallet | None:
-        row = (
-            await self._connection.execute(
-                select(wallets).where(wallets.c.platform == platform, wallets.c.tenant == tenant)
-            )
-        ).first()
+        where = {"platform": platform, "tenant": tenant}
+        row = (await self._connection.execute(_FIND_TEAM, where)).first()
         return None if row is None else to_wallet(row)
 
     async def rules(self, wallet_id: str) -> TeamRules:
-        row = (
-            await self._connection.execute(
-                select(team_settings).where(team_settings.c.wallet_id == wallet_id)
-            )
-        ).first()
+        row = (await self._connection.execute(_RULES, {"wallet_id": wallet_id})).first()
         return TeamRules() if row is None else TeamRules(row.sharing, row.member_cap)
 
     async def set_rules(
@@ -92,13 +98,8 @@ class SqlWalletRepository:
         )
 
     async def source(self, account_id: str, platform: str, tenant: str) -> str:
-        value = await self._connection.scalar(
-            select(member_wallets.c.source).where(
-                member_wallets.c.account_id == account_id,
-                member_wallets.c.platform == platform,
-                member_wallets.c.tenant == tenant,
-            )
-        )
+        where = {"account_id": account_id, "platform": platform, "tenant": tenant}
+        value = await self._connection.scalar(_SOURCE, where)
         return str(value or "personal")
 
     async def choose(
@@ -117,15 +118,7 @@ class SqlWalletRepository:
         if lock and self._connection.dialect.name == "postgresql":
             # The person's lock on their spending from this wallet: concurrent spends queue
             # here, so none can slip past the cap (SQLite's writers queue already).
-            await self._connection.execute(
-                select(wallets.c.id).where(wallets.c.id == wallet_id).with_for_update()
-            )
-        total = await self._connection.scalar(
-            select(func.coalesce(func.sum(ledger.c.amount), 0)).where(
-                ledger.c.wallet_id == wallet_id,
-                ledger.c.account_id == account_id,
-                ledger.c.created_at >= since,
-                ledger.c.kind.in_(("reserve", "release", "capture")),
-            )
-        )
+            await self._connection.execute(_LOCK, {"wallet_id": wallet_id})
+        where = {"wallet_id": wallet_id, "account_id": account_id, "since": since}
+        total = await self._connection.scalar(_SPENT, where)
         return -int(total or 0)
