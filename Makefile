@@ -20,8 +20,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The suite runs in parallel, one pytest-xdist worker per CPU; PYTEST_WORKERS=0 runs it
+# in one process (`make test PYTEST_WORKERS=0`).
+PYTEST_WORKERS ?= auto
+
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python bench/cli_startup.py

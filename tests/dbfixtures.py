@@ -9,8 +9,7 @@ import queue
 import secrets
 import shutil
 import threading
-from collections.abc import AsyncIterator, Coroutine, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,43 +54,53 @@ def _asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-@asynccontextmanager
-async def _fresh_postgres_database(server_url: str) -> AsyncIterator[str]:
-    name = f"aioe_test_{secrets.token_hex(6)}"
+def worker_tag() -> str:
+    """This test process's name among parallel ones (pytest-xdist's ``gw0``, ``gw1``…;
+    ``main`` when the suite runs in one process), put in the names of the databases it
+    makes so that a stray one says whose it was."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _database_name(kind: str) -> str:
+    return f"aioe_{kind}_{worker_tag()}_{secrets.token_hex(6)}"
+
+
+async def _drop_database(server_url: str, name: str) -> None:
     admin = await asyncpg.connect(_asyncpg_dsn(server_url))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
-    try:
-        yield (
-            make_url(server_url)
-            .set(drivername="postgresql+asyncpg", database=name)
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        admin = await asyncpg.connect(_asyncpg_dsn(server_url))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 class PostgresPool:
     """A template database migrated once, and copies of it made ahead on a thread of
-    their own while tests run (the server spends most of a copy waiting on its disk),
-    dropped there after use; the template goes last."""
+    their own while tests run.
+
+    A copy takes a few hundredths of a second, but dropping a database makes
+    PostgreSQL (up to version 15) write a checkpoint, which waits on the disk for
+    everything written since the last one, the other tests' too. So copies are made on
+    one connection while the used ones are dropped on others, all that are waiting at
+    once: one checkpoint serves the whole batch, and a drop never holds up a copy."""
 
     def __init__(self, server_url: str, ahead: int = 3) -> None:
         self._server = server_url
-        self._template = f"aioe_template_{secrets.token_hex(6)}"
+        self._template = _database_name("template")
         self._ahead = ahead
         self._ready: queue.Queue[str] = queue.Queue()
-        self._used: queue.Queue[str] = queue.Queue()
-        self._stop = threading.Event()
+        self._used: list[str] = []
+        self._stopping = False
         self._failure: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._template_ready = threading.Event()
         self._thread = threading.Thread(target=asyncio.run, args=(self._work(),), daemon=True)
         self._thread.start()
+        # Alembic keeps its state in module globals: no test may migrate while the
+        # template is being migrated on the pool's thread.
+        self._template_ready.wait()
+        if self._failure is not None:
+            raise RuntimeError("could not make the template database") from self._failure
 
     def url(self, name: str) -> str:
         return (
@@ -106,44 +115,119 @@ class PostgresPool:
             if self._failure is not None:
                 raise RuntimeError("could not copy the template database") from self._failure
             try:
-                return self._ready.get(timeout=0.5)
+                name = self._ready.get(timeout=0.5)
             except queue.Empty:
                 continue
+            self._poke()  # one fewer ready: make the next
+            return name
 
-    def give_back(self, name: str) -> None:
-        self._used.put(name)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=60)
-
-    async def _work(self) -> None:
+    async def empty(self) -> str:
+        """A new empty database's name (made in the caller's event loop); give it back
+        like a copy."""
+        name = _database_name("test")
         admin = await asyncpg.connect(_asyncpg_dsn(self._server))
         try:
-            await admin.execute(f'CREATE DATABASE "{self._template}"')
-            await migrate_async(self.url(self._template))
-            while not self._stop.is_set():
-                while not self._used.empty():
-                    await self._drop(admin, self._used.get_nowait())
-                if self._ready.qsize() < self._ahead:
-                    name = f"aioe_test_{secrets.token_hex(6)}"
-                    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
-                    self._ready.put(name)
-                else:
-                    await asyncio.sleep(0.02)
-            for leftover in (self._used, self._ready):
-                while not leftover.empty():
-                    await self._drop(admin, leftover.get_nowait())
-            await self._drop(admin, self._template)
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        return name
+
+    def give_back(self, name: str) -> None:
+        """Have a database dropped once the test is done with it (in the background)."""
+        self._call(self._used.append, name)
+
+    def close(self) -> None:
+        """Drop every database left, the template too, and stop."""
+        self._call(self._stop)
+        self._thread.join(timeout=120)
+
+    def _stop(self) -> None:
+        self._stopping = True
+
+    def _call(self, function: Callable[..., object], *args: object) -> None:
+        """Run ``function(*args)`` on the pool's own loop, then wake the pool."""
+
+        def run() -> None:
+            function(*args)
+            self._poke_here()
+
+        if self._loop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(run)
+
+    def _poke(self) -> None:
+        if self._loop is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._poke_here)
+
+    def _poke_here(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _work(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        try:
+            await self._serve()
         except BaseException as error:
             self._failure = error
             raise
         finally:
+            self._template_ready.set()
+
+    async def _serve(self) -> None:
+        """Make the template, then keep ``ahead`` copies ready and drop the used ones
+        until closed; then drop everything."""
+        admin = await asyncpg.connect(_asyncpg_dsn(self._server))
+        dropping: asyncio.Task[None] | None = None
+        try:
+            await admin.execute(f'CREATE DATABASE "{self._template}"')
+            await migrate_async(self.url(self._template))
+            self._template_ready.set()
+            while not self._stopping:
+                dropping = self._drop_used(dropping)
+                if self._ready.qsize() < self._ahead:
+                    name = _database_name("test")
+                    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}"')
+                    self._ready.put(name)
+                else:
+                    await self._idle(dropping)
+            if dropping is not None:
+                await dropping
+            ready = [self._ready.get_nowait() for _ in range(self._ready.qsize())]
+            await self._drop_all([*self._used, *ready, self._template])
+        finally:
             await admin.close()
 
-    @staticmethod
-    async def _drop(admin: asyncpg.Connection, name: str) -> None:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    def _drop_used(self, dropping: asyncio.Task[None] | None) -> asyncio.Task[None] | None:
+        """Start dropping every copy given back since the last batch, unless a batch is
+        still being dropped; returns the batch in progress."""
+        if dropping is not None:
+            if not dropping.done():
+                return dropping
+            dropping.result()  # a drop that failed fails the pool
+        if not self._used:
+            return None
+        batch, self._used = self._used, []
+        return asyncio.create_task(self._drop_all(batch))
+
+    async def _idle(self, dropping: asyncio.Task[None] | None) -> None:
+        """Wait until a copy is taken or given back, or the batch being dropped is done."""
+        assert self._wake is not None
+        self._wake.clear()
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait(
+                [woken] if dropping is None else [woken, dropping],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            woken.cancel()
+
+    async def _drop_all(self, names: list[str], at_once: int = 8) -> None:
+        """Drop ``names``, up to ``at_once`` of them at the same time (each on a
+        connection of its own, so that their checkpoints coincide)."""
+        for start in range(0, len(names), at_once):
+            batch = names[start : start + at_once]
+            await asyncio.gather(*(_drop_database(self._server, name) for name in batch))
 
 
 @dataclass(frozen=True)
@@ -196,13 +280,20 @@ async def database_url(
 
 
 @pytest.fixture(params=_DATABASES)
-async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+async def empty_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, database_templates: Templates
+) -> AsyncIterator[str]:
     """The URL of an empty database of its own (for tests of the migrations)."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'db' / 'aioe.db'}"
         return
-    async with _fresh_postgres_database(_PG_SERVER) as url:
-        yield url
+    pool = database_templates.postgresql
+    assert pool is not None
+    name = await pool.empty()
+    try:
+        yield pool.url(name)
+    finally:
+        pool.give_back(name)
 
 
 @pytest.fixture

@@ -32,14 +32,14 @@ DEADLINE = 3.0
 async def ready(port: int) -> None:
     """Wait for a server process to answer its health check."""
     async with aiohttp.ClientSession() as session:
-        for _ in range(600):
+        for _ in range(3000):
             try:
                 async with session.get(f"http://127.0.0.1:{port}/healthz") as answer:
                     if answer.status == 200:
                         return
             except aiohttp.ClientError:
                 pass
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.02)
     raise AssertionError(f"the server on port {port} never became ready")
 
 

@@ -89,8 +89,9 @@ async def test_partial_refunds_take_back_their_delta_and_may_leave_a_debt(
     await app.bot.billing.apply(paid(alice, "evt_p", "cs_p"))
     photo = tmp_path / "mug.png"
     photo.write_bytes(product_photo())
-    for _ in range(3):  # 12 credits spent, four images at a time
-        assert isinstance(await chat.say(f"/imagine --image {photo} --n 4"), Progress)
+    for _ in range(3):  # 12 credits spent, four images at a time (the cheapest to render)
+        imagined = await chat.say(f"/imagine --image {photo} --format landscape --n 4")
+        assert isinstance(imagined, Progress)
     await chat.run_jobs()
     assert await balance(chat) == 60 - 12
 

@@ -435,8 +435,9 @@ async def test_history_pages_and_forget(chat: Chat, app: App, tmp_path: Path) ->
     async with app.uow_factory() as uow:
         await app.credits.adjust(uow, account.wallet_id, 10, "test:more", "for the test")
         await uow.commit()
-    for _ in range(3):
-        assert isinstance(await alice.say(f"/imagine --image {photo} --n 4"), Progress)
+    for _ in range(3):  # twelve images, in the format quickest to render
+        imagined = await alice.say(f"/imagine --image {photo} --format landscape --n 4")
+        assert isinstance(imagined, Progress)
     await chat.run_jobs()
     first = await alice.say("/history")
     second = await alice.say("/history 2")

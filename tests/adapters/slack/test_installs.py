@@ -108,6 +108,8 @@ def test_the_same_token_encrypts_differently_each_time(cipher: TokenCipher) -> N
         "",
         "gAAAAA-not-fernet-ü",
     ],
+    # A Fernet token differs on every run; parallel workers must collect the same ids.
+    ids=["another-secret", "stored-before-encryption", "empty", "not-fernet"],
 )
 def test_what_this_secret_did_not_encrypt_is_refused_with_a_clear_error(
     cipher: TokenCipher, ciphertext: str
