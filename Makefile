@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/cutout_iou.py
 	$(BIN)/python bench/studio_vs_imagemagick.py
+	$(BIN)/python bench/png_settings.py
 	$(BIN)/python bench/slack_ack.py
 	$(BIN)/python bench/export_zip.py
 	$(BIN)/python bench/ledger_vs_pgbench.py

@@ -146,13 +146,18 @@ def decontaminate(rgb: Array, alpha: Array, radius: int = 2) -> Array:
         return rgb
     out = rgb.copy()
     solid = _rim(solid)
-    for own, grown in _tiles(edge, 4 * (radius + 2)):
+    margin = 4 * (radius + 2)
+
+    def clean(own: Box, grown: Box) -> None:
         here = edge[grown] & _inside(own, grown, edge[grown].shape)
         colours, distance = _nearest(rgb[grown], solid[grown], here)
-        far = ~np.isfinite(distance) | (distance > 4 * (radius + 2) - 1)
+        far = ~np.isfinite(distance) | (distance > margin - 1)
         if far.any():  # no solid pixel in reach: the nearest one anywhere
             colours[far], _ = _nearest(rgb, solid, _at(here, grown, rgb.shape[:2], far))
         out[grown][here] = colours
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(lambda tile: clean(*tile), _tiles(edge, margin)))
     return out
 
 
