@@ -11,7 +11,7 @@ import numpy as np
 from adapters.imaging import grabcut
 from adapters.imaging.compose import Cutout, resized
 from adapters.imaging.cutout import flood, keep_main_parts
-from adapters.imaging.decode import source_pixels
+from adapters.imaging.decode import jpeg_scans, source_pixels
 from adapters.imaging.matte import decontaminate, edge_alpha
 from core import messages
 from core.errors import BadInput
@@ -135,9 +135,11 @@ def _mask_at(
 def extract(data: bytes, longest: int, version: int = 2) -> Cutout:
     """The product in a stored source, no longer than ``longest`` px on its long side.
 
-    A JPEG is decoded twice at once: at an eighth of its size on this thread, where the
-    product is decided, and whole on another, ready by the time the edge is traced."""
-    if not data.startswith(b"\xff\xd8"):
+    A baseline JPEG is decoded twice at once: at an eighth of its size on this thread,
+    where the product is decided, and whole on another, ready by the time the edge is
+    traced. A progressive one is not: its decoder holds every coefficient of the picture
+    while it reads, and two of those at once would double the peak memory."""
+    if not data.startswith(b"\xff\xd8") or jpeg_scans(data) > 1:
         pixels = source_pixels(data)
         if pixels.shape[2] == 4:
             return from_alpha(pixels, longest)
