@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -228,15 +227,11 @@ def _white_frame(pixels: Array, width: int) -> None:
 
 
 def png(image: Image.Image) -> bytes:
-    """The picture as a PNG, encoded with the settings ``bench/png_settings.py`` chose."""
+    """An 8-bit RGB or RGBA picture as a PNG, with the settings ``bench/png_settings.py``
+    chose."""
     pixels = np.asarray(image)
-    if pixels.ndim == 3:
-        pixels = cv2.cvtColor(
-            pixels, cv2.COLOR_RGB2BGR if pixels.shape[2] == 3 else cv2.COLOR_RGBA2BGRA
-        )
-    ok, encoded = cv2.imencode(".png", pixels, PNG_SETTINGS)
-    if not ok:  # only for a picture OpenCV can't hold; Pillow then does it
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=4)
-        return buffer.getvalue()
+    swap = cv2.COLOR_RGB2BGR if image.mode == "RGB" else cv2.COLOR_RGBA2BGRA
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(pixels, swap), PNG_SETTINGS)
+    if not ok:
+        raise ValueError(f"OpenCV could not encode a {image.mode} picture of {image.size}")
     return encoded.tobytes()
