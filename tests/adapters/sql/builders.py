@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+
+from adapters.sql.tables import ledger
 from adapters.sql.uow import SqlUnitOfWorkFactory
 from core.identity import Identity
 from core.model import Account, ImageRecord, Job, JobStatus, Movement, ReplyAddress
@@ -99,3 +102,14 @@ def image(image_id: str, account_id: str, created: float) -> ImageRecord:
         prompt="a mug on marble",
         created_at=at(created),
     )
+
+
+async def ledger_sum(uows: SqlUnitOfWorkFactory, wallet_id: str) -> int:
+    """The sum of a wallet's movements, read from the ledger itself (not the balance)."""
+    async with uows.engine.connect() as connection:
+        total = await connection.scalar(
+            select(func.coalesce(func.sum(ledger.c.amount), 0)).where(
+                ledger.c.wallet_id == wallet_id
+            )
+        )
+    return int(total or 0)

@@ -5,22 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from sqlalchemy import func, select
-
-from adapters.sql.tables import ledger
 from adapters.sql.uow import SqlUnitOfWorkFactory
 from core.model import Movement, PostResult
-from tests.adapters.sql.builders import T0, at, new_account
-
-
-async def _ledger_sum(uows: SqlUnitOfWorkFactory, wallet_id: str) -> int:
-    async with uows.engine.connect() as connection:
-        total = await connection.scalar(
-            select(func.coalesce(func.sum(ledger.c.amount), 0)).where(
-                ledger.c.wallet_id == wallet_id
-            )
-        )
-    return int(total or 0)
+from tests.adapters.sql.builders import T0, at, ledger_sum, new_account
 
 
 async def _reserve(
@@ -55,7 +42,7 @@ async def test_two_hundred_racing_reservations_against_ten_credits_post_exactly_
     assert Counter(results) == {PostResult.POSTED: 10, PostResult.INSUFFICIENT: 190}
     async with uow_factory() as uow:
         assert await uow.ledger.balance(wallet_id) == 0
-    assert await _ledger_sum(uow_factory, wallet_id) == 0
+    assert await ledger_sum(uow_factory, wallet_id) == 0
 
 
 async def test_racing_reservations_by_many_members_never_take_a_team_wallet_below_zero(
@@ -76,7 +63,7 @@ async def test_racing_reservations_by_many_members_never_take_a_team_wallet_belo
         assert await uow.ledger.balance(team_id) == 0
         assert [await uow.ledger.balance(member.wallet_id) for member in members] == [0] * 4
         spent_by = Counter(e.account_id for e in await uow.ledger.recent(team_id, 100))
-    assert await _ledger_sum(uow_factory, team_id) == 0
+    assert await ledger_sum(uow_factory, team_id) == 0
     assert sum(spent_by.values()) == 11  # ten reservations and the purchase
     assert spent_by[None] == 1
     assert set(spent_by) <= {None, *(member.id for member in members)}
@@ -167,7 +154,7 @@ async def test_the_cached_balance_equals_the_sum_of_the_ledger(
     async with uow_factory() as uow:
         balance = await uow.ledger.balance(wallet_id)
     assert balance == 60
-    assert await _ledger_sum(uow_factory, wallet_id) == balance
+    assert await ledger_sum(uow_factory, wallet_id) == balance
 
 
 async def test_an_insufficient_post_leaves_its_key_free_for_a_later_try(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -17,9 +18,12 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sql.tables import ledger
-from adapters.sql.uow import SqlUnitOfWorkFactory
+from adapters.sql.uow import SqlUnitOfWork, SqlUnitOfWorkFactory
 from core.model import Movement, PostResult
-from tests.adapters.sql.builders import T0, at, new_account
+from tests.adapters.sql.builders import T0, at, ledger_sum, new_account
+
+# Work done in the transaction that holds the lock another post then waits for.
+Step = Callable[[SqlUnitOfWork], Awaitable[None]]
 
 LOCK_WAITS = text(
     "SELECT count(*) FROM pg_stat_activity"
@@ -38,16 +42,6 @@ async def _rows(uows: SqlUnitOfWorkFactory, key: str) -> int:
 async def _balance(uows: SqlUnitOfWorkFactory, wallet_id: str) -> int:
     async with uows(readonly=True) as uow:
         return await uow.ledger.balance(wallet_id)
-
-
-async def _ledger_sum(uows: SqlUnitOfWorkFactory, wallet_id: str) -> int:
-    async with uows.engine.connect() as connection:
-        total = await connection.scalar(
-            select(func.coalesce(func.sum(ledger.c.amount), 0)).where(
-                ledger.c.wallet_id == wallet_id
-            )
-        )
-    return int(total or 0)
 
 
 async def _post(
@@ -74,6 +68,35 @@ async def _until_one_waits(uows: SqlUnitOfWorkFactory, task: asyncio.Task[PostRe
     raise AssertionError("the second post never waited for the first")
 
 
+def _reserving(wallet_id: str, amount: int, key: str) -> Step:
+    async def step(uow: SqlUnitOfWork) -> None:
+        assert await uow.ledger.post(wallet_id, Movement.RESERVE, amount, key, T0) is (
+            PostResult.POSTED
+        )
+
+    return step
+
+
+async def _behind(
+    uows: SqlUnitOfWorkFactory,
+    first_step: Step,
+    wallet_id: str,
+    amount: int,
+    key: str,
+    *,
+    commit: bool = True,
+) -> PostResult:
+    """Take ``first_step`` in a transaction, start a post that has to wait behind it, then
+    commit the first (or roll it back): what the waiting post comes to."""
+    async with uows() as first:
+        await first_step(first)
+        second = asyncio.create_task(_post(uows, wallet_id, amount, key))
+        await _until_one_waits(uows, second)
+        if commit:
+            await first.commit()
+    return await second
+
+
 async def test_two_posts_of_one_key_at_once_post_once_and_move_the_balance_once(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
@@ -85,7 +108,7 @@ async def test_two_posts_of_one_key_at_once_post_once_and_move_the_balance_once(
         assert Counter(grants) == Counter(spends) == {PostResult.POSTED: 1, PostResult.DUPLICATE: 1}
 
     assert await _balance(uow_factory, wallet_id) == 40 + 10 * (5 - 3)
-    assert await _ledger_sum(uow_factory, wallet_id) == 40 + 10 * (5 - 3)
+    assert await ledger_sum(uow_factory, wallet_id) == 40 + 10 * (5 - 3)
 
 
 @pytest.mark.parametrize("where", ["same wallet", "another wallet"])
@@ -98,21 +121,14 @@ async def test_a_post_waiting_for_its_key_in_flight_elsewhere_is_a_duplicate_onc
         if where == "same wallet"
         else (await new_account(uow_factory, "bo", 10)).wallet_id
     )
-    async with uow_factory() as first:
-        assert await first.ledger.post(first_wallet, Movement.RESERVE, -3, "k", T0) is (
-            PostResult.POSTED
-        )
-        second = asyncio.create_task(_post(uow_factory, second_wallet, -4, "k"))
-        await _until_one_waits(uow_factory, second)
-        await first.commit()
-    result = await second
+    result = await _behind(uow_factory, _reserving(first_wallet, -3, "k"), second_wallet, -4, "k")
 
     assert result is PostResult.DUPLICATE
     assert await _rows(uow_factory, "k") == 1
     assert await _balance(uow_factory, first_wallet) == 7
     if where == "another wallet":
         assert await _balance(uow_factory, second_wallet) == 10
-    assert await _ledger_sum(uow_factory, second_wallet) == await _balance(
+    assert await ledger_sum(uow_factory, second_wallet) == await _balance(
         uow_factory, second_wallet
     )
 
@@ -121,37 +137,24 @@ async def test_a_post_waiting_for_its_key_goes_in_when_the_other_writer_rolls_ba
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
     wallet_id = (await new_account(uow_factory, credits=10)).wallet_id
-    async with uow_factory() as first:
-        assert await first.ledger.post(wallet_id, Movement.RESERVE, -3, "k", T0) is (
-            PostResult.POSTED
-        )
-        second = asyncio.create_task(_post(uow_factory, wallet_id, -4, "k"))
-        await _until_one_waits(uow_factory, second)
-        # leaving without a commit rolls the first post back
-    result = await second
+    first = _reserving(wallet_id, -3, "k")  # rolled back: the unit ends without a commit
+    result = await _behind(uow_factory, first, wallet_id, -4, "k", commit=False)
 
     assert result is PostResult.POSTED
     assert await _balance(uow_factory, wallet_id) == 6
-    assert await _ledger_sum(uow_factory, wallet_id) == 6
+    assert await ledger_sum(uow_factory, wallet_id) == 6
 
 
 async def test_a_spend_waiting_behind_another_is_refused_on_the_balance_it_finds_and_leaves_no_row(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
     wallet_id = (await new_account(uow_factory, credits=3)).wallet_id
-    async with uow_factory() as first:
-        assert await first.ledger.post(wallet_id, Movement.RESERVE, -2, "a", T0) is (
-            PostResult.POSTED
-        )
-        second = asyncio.create_task(_post(uow_factory, wallet_id, -2, "b"))
-        await _until_one_waits(uow_factory, second)
-        await first.commit()
-    result = await second
+    result = await _behind(uow_factory, _reserving(wallet_id, -2, "a"), wallet_id, -2, "b")
 
     assert result is PostResult.INSUFFICIENT
     assert await _rows(uow_factory, "b") == 0
     assert await _balance(uow_factory, wallet_id) == 1
-    assert await _ledger_sum(uow_factory, wallet_id) == 1
+    assert await ledger_sum(uow_factory, wallet_id) == 1
     assert await _post(uow_factory, wallet_id, -1, "b") is PostResult.POSTED  # key still free
 
 
@@ -159,12 +162,11 @@ async def test_a_spend_waiting_behind_a_freeze_is_refused(
     uow_factory: SqlUnitOfWorkFactory,
 ) -> None:
     wallet_id = (await new_account(uow_factory, credits=3)).wallet_id
-    async with uow_factory() as first:
-        await first.payments.set_frozen(wallet_id, True, T0)
-        second = asyncio.create_task(_post(uow_factory, wallet_id, -1, "spend"))
-        await _until_one_waits(uow_factory, second)
-        await first.commit()
-    result = await second
+
+    async def freeze(uow: SqlUnitOfWork) -> None:
+        await uow.payments.set_frozen(wallet_id, True, T0)
+
+    result = await _behind(uow_factory, freeze, wallet_id, -1, "spend")
 
     assert result is PostResult.INSUFFICIENT
     assert await _rows(uow_factory, "spend") == 0
@@ -235,7 +237,7 @@ async def test_a_clawback_takes_the_balance_below_zero_and_then_only_income_move
     )
 
     assert await _balance(uow_factory, wallet_id) == -5
-    assert await _ledger_sum(uow_factory, wallet_id) == -5
+    assert await ledger_sum(uow_factory, wallet_id) == -5
     assert await _rows(uow_factory, "spend") == 0
 
 
