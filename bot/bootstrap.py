@@ -155,7 +155,9 @@ class App:
     async def run_worker(self, worker: Worker) -> None:
         """Run a worker until cancelled, with this process's upkeep when it is idle."""
         await worker.run_forever(
-            tend=self.upkeep, tend_every=timedelta(seconds=self.settings.upkeep_seconds)
+            poll_seconds=self.settings.worker_poll_seconds,
+            tend=self.upkeep,
+            tend_every=timedelta(seconds=self.settings.upkeep_seconds),
         )
 
     async def upkeep(self) -> None:
@@ -469,7 +471,10 @@ async def bootstrap(
             uow_factory=uow_factory,
             deliveries=deliveries,
             clock=utcnow,
-            policy=OutboxPolicy(lease_seconds=settings.delivery_lease_seconds),
+            policy=OutboxPolicy(
+                lease_seconds=settings.delivery_lease_seconds,
+                base_seconds=settings.delivery_retry_seconds,
+            ),
         )
         idempotency = Idempotency(uow_factory, utcnow)
 

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     job_retry_base_seconds: float = Field(2.0, ge=0)
     job_lease_seconds: float = Field(60.0, gt=0)
     delivery_lease_seconds: float = Field(60.0, gt=0)
+    delivery_retry_seconds: float = Field(5.0, gt=0)
+    worker_poll_seconds: float = Field(1.0, gt=0)
     endpoint_lease_seconds: float = Field(60.0, gt=0)
     upkeep_seconds: float = Field(30.0, gt=0)
     sweep_seconds: float = Field(3600.0, gt=0)

@@ -36,6 +36,10 @@ def environment(data_dir: Path, database_url: str, **extra: str) -> dict[str, st
         "AIOE_DATABASE_URL": database_url,
         "AIOE_SECRET_KEY": "test-secret",
         "AIOE_LOG_LEVEL": "WARNING",
+        # Jobs queued by one process are found by another's worker at once, and a reply
+        # that failed is tried again a second later: tests wait on neither for long.
+        "AIOE_WORKER_POLL_SECONDS": "0.1",
+        "AIOE_DELIVERY_RETRY_SECONDS": "1",
         **extra,
     }
 
