@@ -80,9 +80,7 @@ def trace(rgb: Array, mask: Array, k: float, longest: int) -> Cutout:
     height, width = rgb.shape[:2]
     ys, xs = np.nonzero(mask)
     product_long = max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1) / k
-    # Fine pixels per photo pixel: a product smaller in the photo than in the picture is
-    # enlarged here, in 8 bits, so that its edge is traced at the size it will be shown.
-    f = longest / product_long
+    f = min(1.0, longest / product_long)
     ratio = f / k  # fine pixels per coarse pixel
     # The product's window in the photo, with room for the edge band on every side.
     pad = math.ceil((3 * ratio + 4) / f)
@@ -93,11 +91,7 @@ def trace(rgb: Array, mask: Array, k: float, longest: int) -> Cutout:
     )
     fine_size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
     window = rgb[y0:y1, x0:x1]
-    if fine_size == (x1 - x0, y1 - y0):
-        fine = window
-    else:
-        method = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
-        fine = cv2.resize(window, fine_size, interpolation=method)
+    fine = cv2.resize(window, fine_size, interpolation=cv2.INTER_AREA) if f < 1 else window
     fine = np.ascontiguousarray(fine)
     fine_mask = _mask_at(
         mask, k, (x0, y0), (fine_size[0] / (x1 - x0), fine_size[1] / (y1 - y0)), fine_size, ratio
