@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image
 from report import machine, today, write_section  # bench/ is on the path when run as a script
@@ -109,9 +108,7 @@ def stages(data: bytes) -> list[tuple[str, list[float]]]:
     source: SourceImage = asyncio.run(PillowDecoder().load(data))
     side = product_side(RenderSpec(prompt="", template=TEMPLATE, format=MARKET, source=source))
     pixels = source_pixels(source.data)
-    height, width = pixels.shape[:2]
-    k = min(1.0, extract.COARSE_SIDE / max(height, width))
-    coarse = cv2.resize(pixels, (round(width * k), round(height * k)), interpolation=cv2.INTER_AREA)
+    coarse = extract.coarse_copy(pixels)
     seg = flood(coarse)
     assert seg is not None
     cut = extract.from_photo(pixels, side)

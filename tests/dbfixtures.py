@@ -28,26 +28,25 @@ __all__ = [
     "database_url",
     "empty_database_url",
     "engine",
+    "postgresql_url",
     "uow_factory",
 ]
 
 PG_URL_VARIABLE = "AIOE_TEST_DATABASE_URL"
 _PG_SERVER = os.environ.get(PG_URL_VARIABLE, "")
 
-_DATABASES = [
-    pytest.param("sqlite", id="sqlite", marks=pytest.mark.database),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=[
-            pytest.mark.database,
-            pytest.mark.skipif(
-                not _PG_SERVER,
-                reason=f"PostgreSQL not configured: set {PG_URL_VARIABLE} to run on it too",
-            ),
-        ],
-    ),
-]
+_POSTGRESQL = pytest.param(
+    "postgresql",
+    id="postgresql",
+    marks=[
+        pytest.mark.database,
+        pytest.mark.skipif(
+            not _PG_SERVER,
+            reason=f"PostgreSQL not configured: set {PG_URL_VARIABLE} to run on it too",
+        ),
+    ],
+)
+_DATABASES = [pytest.param("sqlite", id="sqlite", marks=pytest.mark.database), _POSTGRESQL]
 
 
 def _asyncpg_dsn(url: str) -> str:
@@ -270,7 +269,19 @@ async def database_url(
         shutil.copyfile(database_templates.sqlite, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
-    pool = database_templates.postgresql
+    async for url in _postgresql_copy(database_templates):
+        yield url
+
+
+@pytest.fixture(params=[_POSTGRESQL])
+async def postgresql_url(database_templates: Templates) -> AsyncIterator[str]:
+    """Like ``database_url``, on PostgreSQL alone: for what only PostgreSQL has."""
+    async for url in _postgresql_copy(database_templates):
+        yield url
+
+
+async def _postgresql_copy(templates: Templates) -> AsyncIterator[str]:
+    pool = templates.postgresql
     assert pool is not None
     name = await asyncio.to_thread(pool.take)
     try:

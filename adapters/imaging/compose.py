@@ -104,14 +104,23 @@ def resized(cut: Cutout, width: int, height: int) -> tuple[Array, Array]:
     return np.clip(colour, 0.0, 255.0, out=colour), coverage
 
 
+def _overlap(
+    canvas: tuple[int, int], piece: tuple[int, int], left: int, top: int
+) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
+    """Where a piece of shape ``piece`` placed at (left, top) lies on a canvas of shape
+    ``canvas``: the same pixels as the canvas's box and as the piece's (empty when it
+    misses the canvas)."""
+    y0, x0 = max(0, top), max(0, left)
+    y1 = max(y0, min(canvas[0], top + piece[0]))
+    x1 = max(x0, min(canvas[1], left + piece[1]))
+    on_canvas = (slice(y0, y1), slice(x0, x1))
+    return on_canvas, (slice(y0 - top, y1 - top), slice(x0 - left, x1 - left))
+
+
 def _over(canvas: Array, colour: Array, alpha: Array, left: int, top: int) -> None:
-    height, width = canvas.shape[:2]
-    ph, pw = alpha.shape
-    ys = slice(max(0, top), min(height, top + ph))
-    xs = slice(max(0, left), min(width, left + pw))
-    a = alpha[ys.start - top : ys.stop - top, xs.start - left : xs.stop - left, None]
-    c = colour[ys.start - top : ys.stop - top, xs.start - left : xs.stop - left]
-    canvas[ys, xs] = canvas[ys, xs] * (1.0 - a) + c * a
+    on_canvas, on_piece = _overlap(canvas.shape[:2], alpha.shape, left, top)
+    a = alpha[on_piece][..., None]
+    canvas[on_canvas] = canvas[on_canvas] * (1.0 - a) + colour[on_piece] * a
 
 
 def _reflect(canvas: Array, colour: Array, alpha: Array, where: Placement, amount: float) -> None:
@@ -157,24 +166,18 @@ def _on_white(
 ) -> Array:
     """The product and its shadow on pure white, in 8 bits: the shadow is a grey level,
     and the product is blended over it in its own box only."""
-    height, width = size
-    pixels = np.full((height, width, 3), 255, np.uint8)
+    pixels = np.full((*size, 3), 255, np.uint8)
     grey = np.rint(255.0 * (1.0 - shadow.values)).astype(np.uint8)
     pixels[shadow.box] = grey[..., None]
-    ys = slice(max(0, where.top), min(height, where.top + where.height))
-    xs = slice(max(0, where.left), min(width, where.left + where.width))
-    if ys.start >= ys.stop or xs.start >= xs.stop:
+    on_canvas, on_piece = _overlap(size, alpha.shape, where.left, where.top)
+    if pixels[on_canvas].size == 0:
         return pixels
-    inside = (
-        slice(ys.start - where.top, ys.stop - where.top),
-        slice(xs.start - where.left, xs.stop - where.left),
-    )
-    front = colour[inside]
+    front = colour[on_piece]
     if front.dtype != np.uint8:  # floats in 0..255: rounded to the nearest byte
         front = cv2.convertScaleAbs(front)
-    weight = np.ascontiguousarray(alpha[inside], dtype=np.float32)
-    pixels[ys, xs] = cv2.blendLinear(
-        np.ascontiguousarray(front), np.ascontiguousarray(pixels[ys, xs]), weight, 1.0 - weight
+    weight = np.ascontiguousarray(alpha[on_piece], dtype=np.float32)
+    pixels[on_canvas] = cv2.blendLinear(
+        np.ascontiguousarray(front), np.ascontiguousarray(pixels[on_canvas]), weight, 1.0 - weight
     )
     return pixels
 

@@ -248,7 +248,7 @@ def source_pixels(data: bytes, budget: int = RENDER_PIXELS) -> np.ndarray:
 def upright(data: bytes) -> tuple[bytes, str]:
     """A stored source as a file another service can take, with its media type: itself
     when it needs no turning, else the pixels turned upright in a PNG."""
-    if data.startswith(_PNG_MAGIC):
+    if sniff(data) == "PNG":
         return data, "image/png"
     with Image.open(io.BytesIO(data), formats=("JPEG",)) as im:
         if _orientation(im) == 1:

@@ -55,11 +55,12 @@ def from_alpha(rgba: Array, longest: int) -> Cutout:
 def from_photo(rgb: Array, longest: int, version: int = 2) -> Cutout:
     """Decide product and background at a coarse size, then trace the edge at the size the
     product will be used, over the product's window alone."""
-    mask = decide(_coarse(rgb), version)
+    mask = decide(coarse_copy(rgb), version)
     return trace(rgb, mask, mask.shape[1] / rgb.shape[1], longest)
 
 
-def _coarse(rgb: Array) -> Array:
+def coarse_copy(rgb: Array) -> Array:
+    """The photo at most ``COARSE_SIDE`` px long, where the product is decided."""
     height, width = rgb.shape[:2]
     k = min(1.0, COARSE_SIDE / max(height, width))
     size = (max(1, round(width * k)), max(1, round(height * k)))
@@ -148,7 +149,7 @@ def extract(data: bytes, longest: int, version: int = 2) -> Cutout:
         whole = pool.submit(source_pixels, data)
         small = source_pixels(data, budget=4 * COARSE_SIDE * COARSE_SIDE)
         try:
-            mask = decide(_coarse(small), version)
+            mask = decide(coarse_copy(small), version)
         finally:
             rgb = whole.result()
     return trace(rgb, mask, mask.shape[1] / rgb.shape[1], longest)

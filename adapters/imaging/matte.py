@@ -8,7 +8,7 @@ picture would give: every colour a band pixel is measured against lies within it
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import cv2
@@ -24,9 +24,16 @@ BLUR_REACH = 8  # px the two colour blurs look around a pixel, together
 WORKERS = min(4, os.cpu_count() or 1)
 
 
-def _tiles(where: Array, margin: int) -> Iterator[tuple[Box, Box]]:
-    """The ``TILE``-sized squares that hold a ``where`` pixel, each as (its own box, the
-    box grown by ``margin`` px), in picture coordinates."""
+def _along(where: Array, margin: int, work: Callable[[Box, Array], None]) -> None:
+    """Call ``work(grown, here)`` for every ``TILE``-sized square that holds a ``where``
+    pixel, on ``WORKERS`` threads: ``grown`` is the square widened by ``margin`` px (in
+    picture coordinates), ``here`` marks over it the square's own ``where`` pixels.
+    Squares own disjoint pixels, so no two calls write the same one."""
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(lambda tile: work(*tile), _tiles(where, margin)))
+
+
+def _tiles(where: Array, margin: int) -> Iterator[tuple[Box, Array]]:
     height, width = where.shape
     rows, cols = -(-height // TILE), -(-width // TILE)
     padded = np.zeros((rows * TILE, cols * TILE), bool)
@@ -34,23 +41,14 @@ def _tiles(where: Array, margin: int) -> Iterator[tuple[Box, Box]]:
     hit = padded.reshape(rows, TILE, cols, TILE).any(axis=(1, 3))
     for row, col in zip(*np.nonzero(hit), strict=True):
         y0, x0 = int(row) * TILE, int(col) * TILE
-        y1, x1 = min(height, y0 + TILE), min(width, x0 + TILE)
-        own = (slice(y0, y1), slice(x0, x1))
+        top, left = max(0, y0 - margin), max(0, x0 - margin)
         grown = (
-            slice(max(0, y0 - margin), min(height, y1 + margin)),
-            slice(max(0, x0 - margin), min(width, x1 + margin)),
+            slice(top, min(height, y0 + TILE + margin)),
+            slice(left, min(width, x0 + TILE + margin)),
         )
-        yield own, grown
-
-
-def _inside(own: Box, grown: Box, shape: tuple[int, int]) -> Array:
-    """A mask over ``grown`` of the pixels that belong to ``own``."""
-    keep = np.zeros(shape, bool)
-    keep[
-        own[0].start - grown[0].start : own[0].stop - grown[0].start,
-        own[1].start - grown[1].start : own[1].stop - grown[1].start,
-    ] = True
-    return keep
+        here = np.zeros_like(where[grown])
+        here[y0 - top : y0 - top + TILE, x0 - left : x0 - left + TILE] = True
+        yield grown, here & where[grown]
 
 
 def _nearest(values: Array, source: Array, where: Array) -> tuple[Array, Array]:
@@ -126,13 +124,12 @@ def edge_alpha(rgb: Array, mask: Array, radius: int = 2) -> Array:
     inner, outer = _rim(inner), _rim(outer)
     reach = 3 * (radius + 1)  # farther from solid product, the colour is not trusted
 
-    def measure(own: Box, grown: Box) -> None:
-        here = band[grown] & _inside(own, grown, band[grown].shape)
-        values = _measure(rgb[grown], mask[grown], inner[grown], outer[grown], here, reach)
-        alpha[grown][here] = values  # tiles own disjoint pixels: no two threads write one
+    def measure(grown: Box, here: Array) -> None:
+        alpha[grown][here] = _measure(
+            rgb[grown], mask[grown], inner[grown], outer[grown], here, reach
+        )
 
-    with ThreadPoolExecutor(WORKERS) as pool:
-        list(pool.map(lambda tile: measure(*tile), _tiles(band, reach + BLUR_REACH)))
+    _along(band, reach + BLUR_REACH, measure)
     return alpha
 
 
@@ -148,16 +145,14 @@ def decontaminate(rgb: Array, alpha: Array, radius: int = 2) -> Array:
     solid = _rim(solid)
     margin = 4 * (radius + 2)
 
-    def clean(own: Box, grown: Box) -> None:
-        here = edge[grown] & _inside(own, grown, edge[grown].shape)
+    def clean(grown: Box, here: Array) -> None:
         colours, distance = _nearest(rgb[grown], solid[grown], here)
         far = ~np.isfinite(distance) | (distance > margin - 1)
         if far.any():  # no solid pixel in reach: the nearest one anywhere
             colours[far], _ = _nearest(rgb, solid, _at(here, grown, rgb.shape[:2], far))
         out[grown][here] = colours
 
-    with ThreadPoolExecutor(WORKERS) as pool:
-        list(pool.map(lambda tile: clean(*tile), _tiles(edge, margin)))
+    _along(edge, margin, clean)
     return out
 
 

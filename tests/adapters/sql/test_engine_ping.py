@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
 from adapters.sql.engine import create_engine
@@ -28,10 +27,8 @@ async def backend(engine: Any) -> int:
         return int(await connection.scalar(text("SELECT pg_backend_pid()")))
 
 
-async def test_a_connection_in_steady_use_is_not_pinged(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the pool's ping is PostgreSQL's")
-    engine = create_engine(database_url, ping_after_idle=60.0)
+async def test_a_connection_in_steady_use_is_not_pinged(postgresql_url: str) -> None:
+    engine = create_engine(postgresql_url, ping_after_idle=60.0)
     try:
         seen = count_pings(engine)
         first = await backend(engine)
@@ -42,12 +39,10 @@ async def test_a_connection_in_steady_use_is_not_pinged(database_url: str) -> No
 
 
 async def test_an_idle_connection_that_died_is_replaced_before_it_is_used(
-    database_url: str,
+    postgresql_url: str,
 ) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the pool's ping is PostgreSQL's")
-    engine = create_engine(database_url, ping_after_idle=0.0)
-    killer = create_engine(database_url)
+    engine = create_engine(postgresql_url, ping_after_idle=0.0)
+    killer = create_engine(postgresql_url)
     try:
         seen = count_pings(engine)
         first = await backend(engine)
